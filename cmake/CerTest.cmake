@@ -1,0 +1,22 @@
+# cer_add_test_file(SRC LIBS...): build one test program from SRC and register every
+# `TEST(name)` found in it as its own ctest test, named <dir>/<file>/<name>.
+function(cer_add_test_file src)
+  get_filename_component(base ${src} NAME_WE)
+  file(RELATIVE_PATH rel ${CER_ROOT}/tests ${CMAKE_CURRENT_SOURCE_DIR})
+  string(REPLACE "/" "_" relu "${rel}")
+  set(exe t_${relu}_${base})
+  add_executable(${exe} ${src} ${CER_ROOT}/tests/lib/harness.c)
+  target_include_directories(${exe} PRIVATE ${CER_ROOT}/tests/lib ${CER_ROOT}/include
+                                            ${CER_ROOT}/src)
+  target_link_libraries(${exe} PRIVATE ${ARGN})
+  target_compile_definitions(${exe} PRIVATE CER_SOURCE_DIR="${CER_ROOT}"
+                                            CER_SHARED_DIR="${CER_ROOT}/../shared")
+  set_target_properties(${exe} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  file(STRINGS ${src} lines REGEX "^TEST\\(([A-Za-z0-9_]+)\\)")
+  foreach(line ${lines})
+    string(REGEX REPLACE "^TEST\\(([A-Za-z0-9_]+)\\).*" "\\1" tname "${line}")
+    add_test(NAME ${rel}/${base}/${tname} COMMAND ${exe} ${tname}
+             WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
+    set_tests_properties(${rel}/${base}/${tname} PROPERTIES TIMEOUT 300 LABELS "${rel}")
+  endforeach()
+endfunction()
