@@ -20,3 +20,17 @@ function(cer_add_test_file src)
     set_tests_properties(${rel}/${base}/${tname} PROPERTIES TIMEOUT 300 LABELS "${rel}")
   endforeach()
 endfunction()
+
+# cer_add_fuzzer(NAME SRC LIBS...): a libFuzzer target built only with CER_FUZZ=ON, written to
+# <build>/fuzz/fuzz_NAME; scripts/fuzz.sh runs it with the seed corpus fuzz/NAME/corpus.
+function(cer_add_fuzzer name src)
+  if(NOT CER_FUZZ)
+    return()
+  endif()
+  add_executable(fuzz_${name} ${src})
+  target_include_directories(fuzz_${name} PRIVATE ${CER_ROOT}/include ${CER_ROOT}/src)
+  target_compile_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_libraries(fuzz_${name} PRIVATE ${ARGN})
+  set_target_properties(fuzz_${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz)
+endfunction()

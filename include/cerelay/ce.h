@@ -24,26 +24,26 @@ extern "C" {
  * (the attribute, rule or byte offset at fault) goes into a caller-supplied buffer
  * `char *errstr, size_t errstr_size`, which is always NUL-terminated when errstr_size > 0.
  * ------------------------------------------------------------------------------------------ */
-#define CE_ERRNO_MAP(XX)                                                                       \
-    XX(NOMEM, -1, "out of memory")                                                             \
-    XX(INVAL, -2, "invalid argument")                                                          \
-    XX(SYNTAX, -3, "syntax error")                                                             \
-    XX(TOOBIG, -4, "input exceeds size limit")                                                 \
-    XX(DEPTH, -5, "nesting too deep")                                                          \
-    XX(MISSING, -6, "required attribute missing")                                              \
-    XX(BADVALUE, -7, "attribute value violates its type")                                      \
-    XX(BADNAME, -8, "invalid attribute name")                                                  \
-    XX(DUPLICATE, -9, "duplicate member")                                                      \
-    XX(UTF8, -10, "invalid UTF-8")                                                             \
-    XX(TYPE, -11, "wrong type")                                                                \
-    XX(RANGE, -12, "value out of range")                                                       \
-    XX(NOTFOUND, -13, "not found")                                                             \
-    XX(SPECVERSION, -14, "unsupported specversion")                                            \
-    XX(DATA, -15, "invalid data")                                                              \
-    XX(LIMIT, -16, "too many attributes")                                                      \
-    XX(IO, -17, "I/O error")                                                                   \
-    XX(UNSUPPORTED, -18, "not supported")                                                      \
-    XX(HEADER, -19, "invalid protocol header")                                                 \
+#define CE_ERRNO_MAP(XX)                                                                           \
+    XX(NOMEM, -1, "out of memory")                                                                 \
+    XX(INVAL, -2, "invalid argument")                                                              \
+    XX(SYNTAX, -3, "syntax error")                                                                 \
+    XX(TOOBIG, -4, "input exceeds size limit")                                                     \
+    XX(DEPTH, -5, "nesting too deep")                                                              \
+    XX(MISSING, -6, "required attribute missing")                                                  \
+    XX(BADVALUE, -7, "attribute value violates its type")                                          \
+    XX(BADNAME, -8, "invalid attribute name")                                                      \
+    XX(DUPLICATE, -9, "duplicate member")                                                          \
+    XX(UTF8, -10, "invalid UTF-8")                                                                 \
+    XX(TYPE, -11, "wrong type")                                                                    \
+    XX(RANGE, -12, "value out of range")                                                           \
+    XX(NOTFOUND, -13, "not found")                                                                 \
+    XX(SPECVERSION, -14, "unsupported specversion")                                                \
+    XX(DATA, -15, "invalid data")                                                                  \
+    XX(LIMIT, -16, "too many attributes")                                                          \
+    XX(IO, -17, "I/O error")                                                                       \
+    XX(UNSUPPORTED, -18, "not supported")                                                          \
+    XX(HEADER, -19, "invalid protocol header")                                                     \
     XX(MODE, -20, "unrecognised content mode")
 
 typedef enum ce_err {
@@ -118,13 +118,15 @@ typedef struct ce_limits {
 } ce_limits;
 
 #define CE_DEFAULT_MAX_EVENT_BYTES ((size_t)1 << 20)
-#define CE_MIN_MAX_EVENT_BYTES ((size_t)64 << 10)
-#define CE_DEFAULT_MAX_DEPTH 64u
-#define CE_DEFAULT_MAX_ATTRIBUTES 64u
-#define CE_DEFAULT_MAX_BATCH 10000u
-#define CE_LIMITS_DEFAULT                                                                      \
-    {CE_DEFAULT_MAX_EVENT_BYTES, CE_DEFAULT_MAX_DEPTH, CE_DEFAULT_MAX_ATTRIBUTES,              \
-     CE_DEFAULT_MAX_BATCH}
+#define CE_MIN_MAX_EVENT_BYTES     ((size_t)64 << 10)
+#define CE_DEFAULT_MAX_DEPTH       64u
+#define CE_DEFAULT_MAX_ATTRIBUTES  64u
+#define CE_DEFAULT_MAX_BATCH       10000u
+#define CE_LIMITS_DEFAULT                                                                          \
+    {                                                                                              \
+        CE_DEFAULT_MAX_EVENT_BYTES, CE_DEFAULT_MAX_DEPTH, CE_DEFAULT_MAX_ATTRIBUTES,               \
+            CE_DEFAULT_MAX_BATCH                                                                   \
+    }
 
 CE_EXTERN ce_limits ce_limits_default(void);
 
@@ -171,8 +173,8 @@ CE_EXTERN ce_event *ce_event_clone(const ce_event *e);
  * spec attributes `t` must be their type (CE_ETYPE otherwise). Replaces an existing value.
  * Errors: CE_EBADNAME, CE_ETYPE, CE_EBADVALUE (message names the attribute and the rule),
  * CE_ELIMIT, CE_ENOMEM. On failure the event is unchanged. */
-CE_EXTERN int ce_event_set(ce_event *e, const char *name, ce_type t, const char *value,
-                           size_t len, char *errstr, size_t errstr_size);
+CE_EXTERN int ce_event_set(ce_event *e, const char *name, ce_type t, const char *value, size_t len,
+                           char *errstr, size_t errstr_size);
 /* Convenience: set a spec attribute, or a String extension, from a NUL-terminated string
  * using the attribute's fixed type (String for unknown names). */
 CE_EXTERN int ce_event_set_str(ce_event *e, const char *name, const char *value, char *errstr,
@@ -207,7 +209,12 @@ CE_EXTERN int ce_event_attr_at(const ce_event *e, size_t idx, const char **name,
  *   CE_DATA_TEXT   text, UTF-8 (JSON: "data": "<escaped string>")
  *   CE_DATA_BINARY opaque bytes (JSON: "data_base64": "<base64>")
  * An explicit JSON null payload is CE_DATA_JSON with the bytes "null". */
-typedef enum ce_data_kind { CE_DATA_NONE = 0, CE_DATA_JSON, CE_DATA_TEXT, CE_DATA_BINARY } ce_data_kind;
+typedef enum ce_data_kind {
+    CE_DATA_NONE = 0,
+    CE_DATA_JSON,
+    CE_DATA_TEXT,
+    CE_DATA_BINARY
+} ce_data_kind;
 
 /* Copy `len` bytes as the event's data of kind `kind`. CE_DATA_JSON bytes must be exactly one
  * valid JSON value (RFC 8259) and CE_DATA_TEXT must be valid UTF-8, else CE_EDATA with the byte
@@ -257,7 +264,7 @@ CE_EXTERN int ce_base64_decode(const char *in, size_t len, ce_buf *out);
  * JSON event format (json-format.md): application/cloudevents+json and
  * application/cloudevents-batch+json.
  * ------------------------------------------------------------------------------------------ */
-#define CE_MEDIA_JSON "application/cloudevents+json"
+#define CE_MEDIA_JSON  "application/cloudevents+json"
 #define CE_MEDIA_BATCH "application/cloudevents-batch+json"
 
 /* Encoding flags. */

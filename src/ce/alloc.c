@@ -15,15 +15,24 @@ void ce_set_allocator(const ce_allocator *a)
         current = (ce_allocator){malloc, realloc, free};
 }
 
-void *ce__malloc(size_t n) { return current.malloc_fn(n ? n : 1); }
-void *ce__realloc(void *p, size_t n) { return current.realloc_fn(p, n ? n : 1); }
+void *ce__malloc(size_t n)
+{
+    return current.malloc_fn(n ? n : 1);
+}
+void *ce__realloc(void *p, size_t n)
+{
+    return current.realloc_fn(p, n ? n : 1);
+}
 void ce__free(void *p)
 {
     if (p)
         current.free_fn(p);
 }
 
-void ce_buf_init(ce_buf *b) { memset(b, 0, sizeof *b); }
+void ce_buf_init(ce_buf *b)
+{
+    memset(b, 0, sizeof *b);
+}
 
 void ce_buf_free(ce_buf *b)
 {

@@ -8,8 +8,8 @@ const char *ce_strerror(int err)
     switch (err) {
     case CE_OK:
         return "success";
-#define XX(name, code, msg)                                                                    \
-    case CE_E##name:                                                                           \
+#define XX(name, code, msg)                                                                        \
+    case CE_E##name:                                                                               \
         return msg;
         CE_ERRNO_MAP(XX)
 #undef XX
@@ -22,8 +22,8 @@ const char *ce_err_name(int err)
     switch (err) {
     case CE_OK:
         return "CE_OK";
-#define XX(name, code, msg)                                                                    \
-    case CE_E##name:                                                                           \
+#define XX(name, code, msg)                                                                        \
+    case CE_E##name:                                                                               \
         return "CE_E" #name;
         CE_ERRNO_MAP(XX)
 #undef XX

@@ -34,10 +34,10 @@ static const struct {
     uint8_t len;
     ce_type type;
 } spec_attrs[SPEC_N] = {
-    {"specversion", 11, CE_TYPE_STRING}, {"id", 2, CE_TYPE_STRING},
-    {"source", 6, CE_TYPE_URI_REF},      {"type", 4, CE_TYPE_STRING},
+    {"specversion", 11, CE_TYPE_STRING},     {"id", 2, CE_TYPE_STRING},
+    {"source", 6, CE_TYPE_URI_REF},          {"type", 4, CE_TYPE_STRING},
     {"datacontenttype", 15, CE_TYPE_STRING}, {"dataschema", 10, CE_TYPE_URI},
-    {"subject", 7, CE_TYPE_STRING},      {"time", 4, CE_TYPE_TIMESTAMP},
+    {"subject", 7, CE_TYPE_STRING},          {"time", 4, CE_TYPE_TIMESTAMP},
 };
 enum { A_SPECVERSION, A_ID, A_SOURCE, A_TYPE, A_DCT, A_DATASCHEMA, A_SUBJECT, A_TIME };
 
@@ -201,7 +201,10 @@ static const slot *find_slot(const ce_event *e, const char *name, size_t len)
     return x >= 0 ? &e->ext[x] : NULL;
 }
 
-static size_t name_len_of(const char *name) { return name ? strlen(name) : 0; }
+static size_t name_len_of(const char *name)
+{
+    return name ? strlen(name) : 0;
+}
 
 /* Validated value ready to store. */
 typedef struct pending {
@@ -297,8 +300,8 @@ int ce__event_set_n(ce_event *e, const char *name, size_t nlen, ce_type t, const
     if (rc)
         return rc;
     if (!value && len)
-        return ce__errf(CE_EINVAL, errstr, errstr_size, "attribute '%.*s': NULL value",
-                        (int)nlen, name);
+        return ce__errf(CE_EINVAL, errstr, errstr_size, "attribute '%.*s': NULL value", (int)nlen,
+                        name);
     if (len == 0 && ce__spec_attr_type(name, nlen))
         return ce__errf(CE_EBADVALUE, errstr, errstr_size,
                         "attribute '%.*s': must be a non-empty string", (int)nlen, name);
@@ -311,19 +314,18 @@ int ce__event_set_n(ce_event *e, const char *name, size_t nlen, ce_type t, const
         rc = ce__parse_int32(value, len, &p.i);
         if (rc == CE_ERANGE)
             return ce__errf(CE_EBADVALUE, errstr, errstr_size,
-                            "attribute '%.*s': Integer out of the signed 32-bit range",
-                            (int)nlen, name);
+                            "attribute '%.*s': Integer out of the signed 32-bit range", (int)nlen,
+                            name);
         if (rc)
-            return ce__errf(CE_EBADVALUE, errstr, errstr_size,
-                            "attribute '%.*s': not an Integer", (int)nlen, name);
+            return ce__errf(CE_EBADVALUE, errstr, errstr_size, "attribute '%.*s': not an Integer",
+                            (int)nlen, name);
         p.str_len = (size_t)snprintf(num, sizeof num, "%d", (int)p.i);
         p.str = num;
         break;
     case CE_TYPE_BOOLEAN:
         rc = ce_check_value(t, value, len, why, sizeof why);
         if (rc)
-            return ce__errf(rc, errstr, errstr_size, "attribute '%.*s': %s", (int)nlen, name,
-                            why);
+            return ce__errf(rc, errstr, errstr_size, "attribute '%.*s': %s", (int)nlen, name, why);
         p.i = len == 4;
         break;
     case CE_TYPE_BINARY:
@@ -341,13 +343,12 @@ int ce__event_set_n(ce_event *e, const char *name, size_t nlen, ce_type t, const
     default:
         rc = ce_check_value(t, value, len, why, sizeof why);
         if (rc)
-            return ce__errf(rc, errstr, errstr_size, "attribute '%.*s': %s", (int)nlen, name,
-                            why);
+            return ce__errf(rc, errstr, errstr_size, "attribute '%.*s': %s", (int)nlen, name, why);
         if (nlen == 15 && spec_index(name, nlen) == A_DCT) {
             rc = ce__check_media_type(value, len, why, sizeof why);
             if (rc)
-                return ce__errf(rc, errstr, errstr_size, "attribute '%.*s': %s", (int)nlen,
-                                name, why);
+                return ce__errf(rc, errstr, errstr_size, "attribute '%.*s': %s", (int)nlen, name,
+                                why);
         }
         break;
     }
@@ -367,8 +368,8 @@ int ce_event_set_str(ce_event *e, const char *name, const char *value, char *err
 {
     size_t nlen = name_len_of(name);
     ce_type t = ce__spec_attr_type(name, nlen);
-    return ce__event_set_n(e, name, nlen, t ? t : CE_TYPE_STRING, value,
-                           value ? strlen(value) : 0, errstr, errstr_size);
+    return ce__event_set_n(e, name, nlen, t ? t : CE_TYPE_STRING, value, value ? strlen(value) : 0,
+                           errstr, errstr_size);
 }
 
 int ce__event_set_int_n(ce_event *e, const char *name, size_t nlen, int32_t v, char *errstr,
@@ -403,8 +404,8 @@ int ce_event_set_bool(ce_event *e, const char *name, int v, char *errstr, size_t
     return ce__event_set_bool_n(e, name, name_len_of(name), v, errstr, errstr_size);
 }
 
-int ce_event_set_binary(ce_event *e, const char *name, const void *bytes, size_t len,
-                        char *errstr, size_t errstr_size)
+int ce_event_set_binary(ce_event *e, const char *name, const void *bytes, size_t len, char *errstr,
+                        size_t errstr_size)
 {
     size_t nlen = name_len_of(name);
     int rc = check_name_and_type(name, nlen, CE_TYPE_BINARY, errstr, errstr_size);
@@ -539,8 +540,8 @@ int ce__event_set_data_trusted(ce_event *e, ce_data_kind kind, const void *bytes
     return 0;
 }
 
-int ce_event_set_data(ce_event *e, ce_data_kind kind, const void *bytes, size_t len,
-                      char *errstr, size_t errstr_size)
+int ce_event_set_data(ce_event *e, ce_data_kind kind, const void *bytes, size_t len, char *errstr,
+                      size_t errstr_size)
 {
     size_t bad;
     int rc;
@@ -550,8 +551,7 @@ int ce_event_set_data(ce_event *e, ce_data_kind kind, const void *bytes, size_t 
         break;
     case CE_DATA_TEXT:
         if (!ce__utf8_valid(bytes, len, &bad))
-            return ce__errf(CE_EDATA, errstr, errstr_size, "data: invalid UTF-8 at byte %zu",
-                            bad);
+            return ce__errf(CE_EDATA, errstr, errstr_size, "data: invalid UTF-8 at byte %zu", bad);
         break;
     case CE_DATA_JSON: {
         char why[128];
@@ -577,8 +577,8 @@ static int media_is_textual(const char *mt, size_t len)
     size_t end = 0;
     while (end < len && mt[end] != ';' && mt[end] != ' ')
         end++;
-    static const char *const suffixes[] = {"+xml", "/xml", "/yaml", "+yaml", "/csv",
-                                           "/javascript", "/x-www-form-urlencoded"};
+    static const char *const suffixes[] = {
+        "+xml", "/xml", "/yaml", "+yaml", "/csv", "/javascript", "/x-www-form-urlencoded"};
     for (size_t k = 0; k < sizeof suffixes / sizeof *suffixes; k++) {
         size_t sl = strlen(suffixes[k]);
         if (end >= sl && strncasecmp(mt + end - sl, suffixes[k], sl) == 0)
@@ -606,7 +606,10 @@ int ce_event_set_data_auto(ce_event *e, const void *bytes, size_t len, char *err
     return 0;
 }
 
-ce_data_kind ce_event_data_kind(const ce_event *e) { return e->dkind; }
+ce_data_kind ce_event_data_kind(const ce_event *e)
+{
+    return e->dkind;
+}
 
 ce_slice ce_event_data(const ce_event *e)
 {

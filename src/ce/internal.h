@@ -10,11 +10,11 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define CE__PRINTF(a, b) __attribute__((format(printf, a, b)))
-#define CE__LIKELY(x) __builtin_expect(!!(x), 1)
-#define CE__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define CE__LIKELY(x)    __builtin_expect(!!(x), 1)
+#define CE__UNLIKELY(x)  __builtin_expect(!!(x), 0)
 #else
 #define CE__PRINTF(a, b)
-#define CE__LIKELY(x) (x)
+#define CE__LIKELY(x)   (x)
 #define CE__UNLIKELY(x) (x)
 #endif
 
@@ -39,8 +39,8 @@ int ce__check_ce_string(const char *s, size_t len, char *errstr, size_t errstr_s
 int ce__event_set_n(ce_event *e, const char *name, size_t name_len, ce_type t, const char *value,
                     size_t len, char *errstr, size_t errstr_size);
 /* Integer / Boolean from an already-parsed value. */
-int ce__event_set_int_n(ce_event *e, const char *name, size_t name_len, int32_t v,
-                        char *errstr, size_t errstr_size);
+int ce__event_set_int_n(ce_event *e, const char *name, size_t name_len, int32_t v, char *errstr,
+                        size_t errstr_size);
 int ce__event_set_bool_n(ce_event *e, const char *name, size_t name_len, int v, char *errstr,
                          size_t errstr_size);
 /* The fixed type of a spec attribute name, or 0 for an extension. */

@@ -66,7 +66,10 @@ bool ce__utf8_valid(const char *str, size_t len, size_t *bad_off)
     return true;
 }
 
-static inline int ctrl_ascii(unsigned char c) { return c < 0x20 || c == 0x7F; }
+static inline int ctrl_ascii(unsigned char c)
+{
+    return c < 0x20 || c == 0x7F;
+}
 
 int ce__check_ce_string(const char *str, size_t len, char *errstr, size_t errstr_size)
 {
@@ -89,8 +92,8 @@ int ce__check_ce_string(const char *str, size_t len, char *errstr, size_t errstr
             return ce__errf(CE_EBADVALUE, errstr, errstr_size,
                             "control character U+%04X at byte %zu", (unsigned)cp, i);
         if ((cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE)
-            return ce__errf(CE_EBADVALUE, errstr, errstr_size,
-                            "noncharacter U+%04X at byte %zu", (unsigned)cp, i);
+            return ce__errf(CE_EBADVALUE, errstr, errstr_size, "noncharacter U+%04X at byte %zu",
+                            (unsigned)cp, i);
         i += n;
     }
     return 0;

@@ -46,8 +46,14 @@ int ce_check_name(const char *name, size_t len, char *errstr, size_t errstr_size
 
 /* ---- RFC 3986 ------------------------------------------------------------------------- */
 
-static inline int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
-static inline int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static inline int is_alpha(unsigned char c)
+{
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+static inline int is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
 static inline int is_hex(unsigned char c)
 {
     return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
@@ -56,7 +62,10 @@ static inline int is_unreserved(unsigned char c)
 {
     return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
-static inline int is_subdelim(unsigned char c) { return c && strchr("!$&'()*+,;=", c) != NULL; }
+static inline int is_subdelim(unsigned char c)
+{
+    return c && strchr("!$&'()*+,;=", c) != NULL;
+}
 
 /* Scan characters of class pchar plus `extra` starting at *i until a char not in the class.
  * Percent-encodings must be complete. Returns 0, or -1 on a bad percent-encoding. */
@@ -89,8 +98,8 @@ static int check_uri(const char *str, size_t len, int absolute, char *errstr, si
     int has_scheme = 0;
     if (len > 0 && is_alpha(s[0])) {
         size_t j = 1;
-        while (j < len && (is_alpha(s[j]) || is_digit(s[j]) || s[j] == '+' || s[j] == '-' ||
-                           s[j] == '.'))
+        while (j < len &&
+               (is_alpha(s[j]) || is_digit(s[j]) || s[j] == '+' || s[j] == '-' || s[j] == '.'))
             j++;
         if (j < len && s[j] == ':') {
             has_scheme = 1;
@@ -149,8 +158,8 @@ static int check_uri(const char *str, size_t len, int absolute, char *errstr, si
     }
     /* path */
     if (scan_chars(s, len, &i, ":@/") < 0)
-        return ce__errf(CE_EBADVALUE, errstr, errstr_size,
-                        "%s: bad percent-encoding at byte %zu", what, i);
+        return ce__errf(CE_EBADVALUE, errstr, errstr_size, "%s: bad percent-encoding at byte %zu",
+                        what, i);
     if (i < len && s[i] == '?') {
         i++;
         if (scan_chars(s, len, &i, ":@/?") < 0)
@@ -167,8 +176,8 @@ static int check_uri(const char *str, size_t len, int absolute, char *errstr, si
                             "%s: bad percent-encoding at byte %zu", what, i);
     }
     if (i != len)
-        return ce__errf(CE_EBADVALUE, errstr, errstr_size, "%s: bad character at byte %zu",
-                        what, i);
+        return ce__errf(CE_EBADVALUE, errstr, errstr_size, "%s: bad character at byte %zu", what,
+                        i);
     return 0;
 }
 
@@ -186,7 +195,10 @@ static int digits(const char *s, size_t n, int *out)
     return 0;
 }
 
-static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+static int is_leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 static int days_in_month(int y, int m)
 {

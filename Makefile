@@ -1,0 +1,76 @@
+# cerelay: the user's entry point. `make` builds into build/ (program: build/cerelay);
+# `make test` installs what is missing, builds, and runs the whole suite, including an
+# ASan+UBSan build and short fuzzer runs.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+GEN        := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 10
+FUZZ_LONG_SECONDS ?= 600
+CTEST_ARGS ?=
+
+.PHONY: all build deps test test-unit test-asan fuzz fuzz-smoke bench format format-check \
+        kafka kafka-stop clean help
+
+all: build
+
+help:
+	@echo "make            build everything into $(BUILD)/ (program: $(BUILD)/cerelay)"
+	@echo "make test       install missing packages, build, run every test (+ASan, fuzz smoke)"
+	@echo "make test-asan  the suite under AddressSanitizer+UndefinedBehaviorSanitizer"
+	@echo "make fuzz       run every fuzzer for FUZZ_LONG_SECONDS (default 600) each"
+	@echo "make bench      build and run the benchmarks"
+	@echo "make kafka      start the local Apache Kafka 3.9.1 test broker"
+	@echo "make format     clang-format the sources"
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/build.ninja $(BUILD)/Makefile:
+	cmake -S . -B $(BUILD) $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: deps format-check build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory fuzz-smoke
+
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) $(GEN) -DCMAKE_BUILD_TYPE=Debug -DCER_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang cmake -S . -B $(FUZZ_BUILD) $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCER_FUZZ=ON
+
+fuzz-smoke: deps $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+fuzz: deps $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_LONG_SECONDS)
+
+bench: build
+	scripts/bench.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	@out=$$(clang-format --dry-run $$(git ls-files '*.c' '*.h') 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out" | head -40; \
+	  echo "format-check: run 'make format'"; exit 1; fi; echo "format-check: ok"
+
+kafka: deps
+	scripts/kafka.sh start
+
+kafka-stop:
+	scripts/kafka.sh stop
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
