@@ -1,0 +1,25 @@
+/* Shared pieces of the cerelay command-line program: the subcommand table and input helpers. */
+#ifndef CER_CLI_H
+#define CER_CLI_H
+
+#include <stddef.h>
+
+/* Exit statuses shared by every subcommand. */
+enum { CLI_OK = 0, CLI_INVALID = 1, CLI_USAGE = 2 };
+
+typedef struct cli_cmd {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+} cli_cmd;
+
+int cmd_validate(int argc, char **argv);
+
+/* Read all of `path` ("-" = stdin) into a new NUL-terminated buffer, at most `max` bytes.
+ * Returns 0, or -1 after printing "cerelay: PATH: reason" to stderr. */
+int cli_read_all(const char *path, size_t max, char **out, size_t *len);
+
+/* Parse a size such as 1048576, 64K, 1M, 1G. Returns 0 or -1. */
+int cli_parse_size(const char *s, size_t *out);
+
+#endif
