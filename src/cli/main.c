@@ -10,6 +10,7 @@
 
 static const cli_cmd commands[] = {
     {"validate", "check CloudEvents in structured JSON (single, batch or NDJSON)", cmd_validate},
+    {"send", "deliver events to Kafka, HTTP, the local log or stdout", cmd_send},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 

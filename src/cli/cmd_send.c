@@ -1,0 +1,497 @@
+/* cerelay send: build events from flags (or read them from a file) and deliver them to Kafka,
+ * an HTTP endpoint, the local log or stdout, waiting for every delivery report. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cerelay/ce.h"
+#include "cli/cli.h"
+#include "sink/sink.h"
+
+static const char help[] =
+    "usage: cerelay send DESTINATION [OPTIONS] (EVENT FLAGS | --file FILE|-)\n"
+    "\n"
+    "Deliver CloudEvents and wait for every acknowledgement. Prints\n"
+    "  sent N, delivered N, failed M in S s (R ev/s)\n"
+    "to standard error. Exit status: 0 all delivered, 1 any not delivered (the first reasons\n"
+    "are named), 2 usage error.\n"
+    "\n"
+    "destinations (exactly one):\n"
+    "  --kafka BROKERS      Kafka bootstrap servers (host:port,...); needs --topic\n"
+    "  --http URL           POST to an HTTP endpoint (CloudEvents HTTP binding)\n"
+    "  --log DIR            append to cerelay's local log in DIR; needs --topic\n"
+    "  --stdout             print each event as one line of structured JSON\n"
+    "\n"
+    "destination options:\n"
+    "  --topic TEMPLATE     topic name, or a template such as '{type}' (one topic per type)\n"
+    "  --mode MODE          kafka: binary (default) | structured\n"
+    "                       http: structured (default) | binary | batch\n"
+    "  --key TEMPLATE       Kafka record key, e.g. '{tenantid}'; default: the partitionkey\n"
+    "                       extension, else the subject, else no key\n"
+    "  -X NAME=VALUE        librdkafka property (repeatable), e.g. -X security.protocol=SSL\n"
+    "  --header 'N: V'      extra HTTP header (repeatable); ${VAR} takes the environment\n"
+    "  --batch-size N       http batch mode: events per request (default 50)\n"
+    "  --partitions N       log: partitions when the topic is created (default 1)\n"
+    "  --fsync POLICY       log: always (default) | interval | never\n"
+    "  --timeout SECONDS    how long to wait for acknowledgements at the end (default 60)\n"
+    "\n"
+    "event flags (one event, repeated by --count):\n"
+    "  --type TYPE --source URI-REF   required\n"
+    "  --id ID              default: a fresh UUIDv7 per event\n"
+    "  --time RFC3339       default: now\n"
+    "  --subject S  --dataschema URI  --datacontenttype MEDIA-TYPE\n"
+    "  --data JSON|@FILE    the data; JSON unless --datacontenttype says otherwise\n"
+    "                       (--data alone implies application/json)\n"
+    "  --ext NAME=VALUE     a String extension attribute (repeatable)\n"
+    "  --count N            send N copies, each with a fresh id (and time)\n"
+    "  --file FILE|-        instead of event flags: NDJSON, a batch array, or one event\n"
+    "  -q, --quiet          no summary line on success\n";
+
+enum { MAX_REPEAT = 256, MAX_REASONS = 3 };
+
+typedef struct send_state {
+    cer_sink_handle sink;
+    size_t sent, delivered, failed;
+    char reasons[MAX_REASONS][256];
+    size_t reason_count[MAX_REASONS];
+    int nreasons;
+} send_state;
+
+static void note_failure(send_state *st, const char *reason)
+{
+    st->failed++;
+    for (int i = 0; i < st->nreasons; i++)
+        if (strcmp(st->reasons[i], reason) == 0) {
+            st->reason_count[i]++;
+            return;
+        }
+    if (st->nreasons < MAX_REASONS) {
+        snprintf(st->reasons[st->nreasons], sizeof st->reasons[0], "%s", reason);
+        st->reason_count[st->nreasons++] = 1;
+    }
+}
+
+static send_state *g_cb_state; /* the delivery callback's context (opaque is per event) */
+
+static void on_delivery(void *opaque, int err, const char *reason)
+{
+    send_state *st = g_cb_state;
+    if (err == 0)
+        st->delivered++;
+    else
+        note_failure(st, reason ? reason : ce_strerror(err));
+}
+
+/* Submit one event, pushing back on a full queue by serving deliveries. */
+static void submit(send_state *st, const ce_event *ev)
+{
+    char err[512];
+    st->sent++;
+    for (;;) {
+        int rc = st->sink.ops->submit(st->sink.s, ev, NULL, err, sizeof err);
+        if (rc == CER_SINK_EQUEUE) {
+            st->sink.ops->poll(st->sink.s, 100);
+            continue;
+        }
+        if (rc)
+            note_failure(st, err);
+        break;
+    }
+    st->sink.ops->poll(st->sink.s, 0);
+}
+
+typedef struct flag_event {
+    const char *type, *source, *id, *time, *subject, *dataschema, *dct, *data;
+    const char *ext[MAX_REPEAT];
+    int next;
+    char *data_buf;
+    size_t data_len;
+} flag_event;
+
+static int build_flag_event(ce_event *e, const flag_event *f, char *err, size_t errsz)
+{
+    char id[37], now[40];
+    ce_event_clear(e);
+    if (!f->id)
+        cer_uuid7(id);
+    if (!f->time)
+        cer_now_rfc3339(now);
+    struct {
+        const char *name, *value;
+    } attrs[] = {{"specversion", "1.0"},      {"id", f->id ? f->id : id},
+                 {"source", f->source},       {"type", f->type},
+                 {"datacontenttype", f->dct}, {"dataschema", f->dataschema},
+                 {"subject", f->subject},     {"time", f->time ? f->time : now}};
+    for (size_t i = 0; i < sizeof attrs / sizeof *attrs; i++) {
+        if (!attrs[i].value)
+            continue;
+        int rc = ce_event_set_str(e, attrs[i].name, attrs[i].value, err, errsz);
+        if (rc)
+            return rc;
+    }
+    for (int i = 0; i < f->next; i++) {
+        const char *eq = strchr(f->ext[i], '=');
+        char name[128];
+        if (!eq || eq == f->ext[i] || (size_t)(eq - f->ext[i]) >= sizeof name) {
+            snprintf(err, errsz, "--ext '%s': expected NAME=VALUE", f->ext[i]);
+            return CE_EINVAL;
+        }
+        snprintf(name, sizeof name, "%.*s", (int)(eq - f->ext[i]), f->ext[i]);
+        int rc = ce_event_set(e, name, CE_TYPE_STRING, eq + 1, strlen(eq + 1), err, errsz);
+        if (rc)
+            return rc;
+    }
+    if (f->data_buf) {
+        int rc;
+        ce_slice dct = ce_event_get_str(e, "datacontenttype");
+        if (!dct.ptr || ce_media_type_is_json(dct.ptr, dct.len))
+            rc = ce_event_set_data(e, CE_DATA_JSON, f->data_buf, f->data_len, err, errsz);
+        else
+            rc = ce_event_set_data_auto(e, f->data_buf, f->data_len, err, errsz);
+        if (rc)
+            return rc;
+    }
+    return ce_event_validate(e, err, errsz);
+}
+
+static int on_file_event(void *ctx, size_t index, ce_event *ev, int err, const char *msg)
+{
+    send_state *st = ctx;
+    if (!ev) {
+        char why[600];
+        snprintf(why, sizeof why, "event %zu: %s", index + 1, msg);
+        fprintf(stderr, "cerelay send: %s\n", why);
+        st->sent++;
+        note_failure(st, why);
+        return 0;
+    }
+    submit(st, ev);
+    ce_event_destroy(ev);
+    return 0;
+}
+
+/* Send every event of a file: a batch array, one event, or NDJSON. */
+static int send_file(send_state *st, const char *path)
+{
+    char *buf;
+    size_t len;
+    if (cli_read_all(path, (size_t)1 << 30, &buf, &len) < 0)
+        return CLI_USAGE;
+    char err[512];
+    ce_limits lim = ce_limits_default();
+    const char *p = buf;
+    while (p < buf + len && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+        p++;
+    if (p < buf + len && *p == '[') {
+        lim.max_event_bytes = len > lim.max_event_bytes ? len : lim.max_event_bytes;
+        lim.max_batch = UINT32_MAX;
+        int rc = ce_json_decode_batch(buf, len, &lim, on_file_event, st, err, sizeof err);
+        free(buf);
+        if (rc < 0) {
+            fprintf(stderr, "cerelay send: %s: %s\n", path, err);
+            return CLI_INVALID;
+        }
+        return CLI_OK;
+    }
+    ce_event *ev = NULL;
+    if (ce_json_decode(buf, len, &lim, &ev, err, sizeof err) == 0) {
+        submit(st, ev);
+        ce_event_destroy(ev);
+        free(buf);
+        return CLI_OK;
+    }
+    size_t lineno = 0;
+    for (char *line = buf; line < buf + len;) {
+        char *nl = memchr(line, '\n', (size_t)(buf + len - line));
+        char *end = nl ? nl : buf + len;
+        lineno++;
+        const char *q = line;
+        while (q < end && (*q == ' ' || *q == '\t' || *q == '\r'))
+            q++;
+        if (q < end) {
+            ev = NULL;
+            if (ce_json_decode(line, (size_t)(end - line), &lim, &ev, err, sizeof err) == 0) {
+                submit(st, ev);
+                ce_event_destroy(ev);
+            } else {
+                char why[600];
+                snprintf(why, sizeof why, "line %zu: %s", lineno, err);
+                fprintf(stderr, "cerelay send: %s: %s\n", path, why);
+                st->sent++;
+                note_failure(st, why);
+            }
+        }
+        line = end + 1;
+    }
+    free(buf);
+    return CLI_OK;
+}
+
+static int usage_err(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "cerelay send: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(see 'cerelay send --help')\n");
+    return CLI_USAGE;
+}
+
+int cmd_send(int argc, char **argv)
+{
+    enum {
+        O_KAFKA = 256,
+        O_HTTP,
+        O_LOG,
+        O_STDOUT,
+        O_TOPIC,
+        O_MODE,
+        O_KEY,
+        O_HEADER,
+        O_BATCH,
+        O_TIMEOUT,
+        O_TYPE,
+        O_SOURCE,
+        O_ID,
+        O_TIME,
+        O_SUBJECT,
+        O_SCHEMA,
+        O_DCT,
+        O_DATA,
+        O_EXT,
+        O_COUNT,
+        O_FILE,
+        O_PARTS,
+        O_FSYNC
+    };
+    static const struct option opts[] = {{"kafka", required_argument, NULL, O_KAFKA},
+                                         {"http", required_argument, NULL, O_HTTP},
+                                         {"log", required_argument, NULL, O_LOG},
+                                         {"stdout", no_argument, NULL, O_STDOUT},
+                                         {"topic", required_argument, NULL, O_TOPIC},
+                                         {"mode", required_argument, NULL, O_MODE},
+                                         {"key", required_argument, NULL, O_KEY},
+                                         {"header", required_argument, NULL, O_HEADER},
+                                         {"batch-size", required_argument, NULL, O_BATCH},
+                                         {"partitions", required_argument, NULL, O_PARTS},
+                                         {"fsync", required_argument, NULL, O_FSYNC},
+                                         {"timeout", required_argument, NULL, O_TIMEOUT},
+                                         {"type", required_argument, NULL, O_TYPE},
+                                         {"source", required_argument, NULL, O_SOURCE},
+                                         {"id", required_argument, NULL, O_ID},
+                                         {"time", required_argument, NULL, O_TIME},
+                                         {"subject", required_argument, NULL, O_SUBJECT},
+                                         {"dataschema", required_argument, NULL, O_SCHEMA},
+                                         {"datacontenttype", required_argument, NULL, O_DCT},
+                                         {"data", required_argument, NULL, O_DATA},
+                                         {"ext", required_argument, NULL, O_EXT},
+                                         {"count", required_argument, NULL, O_COUNT},
+                                         {"file", required_argument, NULL, O_FILE},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    static flag_event f;
+    memset(&f, 0, sizeof f);
+    cer_sink_conf conf = {0};
+    const char *props[MAX_REPEAT + 1] = {0}, *headers[MAX_REPEAT + 1] = {0};
+    int nprops = 0, nheaders = 0, quiet = 0, ndest = 0;
+    const cer_sink_ops *ops = NULL;
+    const char *mode = NULL, *file = NULL;
+    long count = 1, timeout_s = 60;
+    char *end;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "X:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case O_KAFKA:
+            ops = &cer_sink_kafka, conf.brokers = optarg, ndest++;
+            break;
+        case O_HTTP:
+            ops = &cer_sink_http, conf.url = optarg, ndest++;
+            break;
+        case O_LOG:
+            ops = cli_log_sink(), conf.log_dir = optarg, ndest++;
+            if (!ops)
+                return usage_err("%s", "--log: this build has no local log support");
+            break;
+        case O_STDOUT:
+            ops = &cer_sink_stdout, ndest++;
+            break;
+        case O_TOPIC:
+            conf.topic = optarg;
+            break;
+        case O_MODE:
+            mode = optarg;
+            break;
+        case O_KEY:
+            conf.key = optarg;
+            break;
+        case 'X':
+            if (nprops == MAX_REPEAT)
+                return usage_err("%s", "too many -X options");
+            props[nprops++] = optarg;
+            break;
+        case O_HEADER:
+            if (nheaders == MAX_REPEAT)
+                return usage_err("%s", "too many --header options");
+            headers[nheaders++] = optarg;
+            break;
+        case O_BATCH:
+            conf.batch_size = strtoul(optarg, &end, 10);
+            if (*end || conf.batch_size == 0 || conf.batch_size > 100000)
+                return usage_err("--batch-size: not a number from 1 to 100000: '%s'", optarg);
+            break;
+        case O_PARTS:
+            conf.log_partitions = (int)strtol(optarg, &end, 10);
+            if (*end || conf.log_partitions < 1 || conf.log_partitions > 10000)
+                return usage_err("--partitions: not a number from 1 to 10000: '%s'", optarg);
+            break;
+        case O_FSYNC:
+            conf.fsync = optarg;
+            break;
+        case O_TIMEOUT:
+            timeout_s = strtol(optarg, &end, 10);
+            if (*end || timeout_s < 0)
+                return usage_err("--timeout: not a number of seconds: '%s'", optarg);
+            break;
+        case O_TYPE:
+            f.type = optarg;
+            break;
+        case O_SOURCE:
+            f.source = optarg;
+            break;
+        case O_ID:
+            f.id = optarg;
+            break;
+        case O_TIME:
+            f.time = optarg;
+            break;
+        case O_SUBJECT:
+            f.subject = optarg;
+            break;
+        case O_SCHEMA:
+            f.dataschema = optarg;
+            break;
+        case O_DCT:
+            f.dct = optarg;
+            break;
+        case O_DATA:
+            f.data = optarg;
+            break;
+        case O_EXT:
+            if (f.next == MAX_REPEAT)
+                return usage_err("%s", "too many --ext options");
+            f.ext[f.next++] = optarg;
+            break;
+        case O_COUNT:
+            count = strtol(optarg, &end, 10);
+            if (*end || count < 1)
+                return usage_err("--count: not a positive number: '%s'", optarg);
+            break;
+        case O_FILE:
+            file = optarg;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return CLI_OK;
+        default:
+            fputs(help, stderr);
+            return CLI_USAGE;
+        }
+    }
+    if (optind < argc)
+        return usage_err("unexpected argument '%s'", argv[optind]);
+    if (ndest != 1)
+        return usage_err("%s", "give exactly one of --kafka, --http, --log, --stdout");
+    if ((ops == &cer_sink_kafka || conf.log_dir) && !conf.topic)
+        return usage_err("%s", "--topic is required for --kafka and --log");
+    if (mode) {
+        if (strcmp(mode, "binary") == 0)
+            conf.mode = CE_MODE_BINARY;
+        else if (strcmp(mode, "structured") == 0)
+            conf.mode = CE_MODE_STRUCTURED;
+        else if (strcmp(mode, "batch") == 0 && ops == &cer_sink_http)
+            conf.mode = CE_MODE_BATCH;
+        else
+            return usage_err("--mode: '%s' is not a mode of this destination", mode);
+    }
+    if (file && (f.type || f.source || f.data || f.next || count != 1))
+        return usage_err("%s", "--file cannot be combined with event flags or --count");
+    if (!file && (!f.type || !f.source))
+        return usage_err("%s", "--type and --source are required (or give --file)");
+    if (f.id && count > 1)
+        return usage_err("%s", "--id cannot be combined with --count (each copy gets a fresh id)");
+    if (f.data) {
+        if (f.data[0] == '@') {
+            if (cli_read_all(f.data + 1, CE_DEFAULT_MAX_EVENT_BYTES, &f.data_buf, &f.data_len) < 0)
+                return CLI_USAGE;
+        } else {
+            f.data_buf = strdup(f.data);
+            f.data_len = strlen(f.data);
+        }
+        if (!f.dct)
+            f.dct = "application/json";
+    }
+    props[nprops] = NULL;
+    headers[nheaders] = NULL;
+    conf.props = props;
+    conf.headers = headers;
+    conf.on_delivery = on_delivery;
+
+    static send_state st;
+    memset(&st, 0, sizeof st);
+    g_cb_state = &st;
+    char err[512];
+    ce_event *ev = ce_event_new();
+    if (!ev)
+        return CLI_USAGE;
+    /* Check the flag event before opening a connection. */
+    if (!file && build_flag_event(ev, &f, err, sizeof err) != 0) {
+        fprintf(stderr, "cerelay send: %s\n", err);
+        ce_event_destroy(ev);
+        free(f.data_buf);
+        return CLI_USAGE;
+    }
+    st.sink.ops = ops;
+    int rc = ops->open(&st.sink.s, &conf, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "cerelay send: %s\n", err);
+        ce_event_destroy(ev);
+        free(f.data_buf);
+        return CLI_USAGE;
+    }
+    int64_t t0 = cer_mono_ns();
+    int status = CLI_OK;
+    if (file) {
+        status = send_file(&st, file);
+    } else {
+        for (long i = 0; i < count; i++) {
+            if (i > 0 && build_flag_event(ev, &f, err, sizeof err) != 0) {
+                st.sent++;
+                note_failure(&st, err);
+                continue;
+            }
+            submit(&st, ev);
+        }
+    }
+    if (ops->flush(st.sink.s, (int)(timeout_s * 1000)) != 0)
+        fprintf(stderr, "cerelay send: timed out after %ld s waiting for acknowledgements\n",
+                timeout_s);
+    ops->close(st.sink.s);
+    double secs = (double)(cer_mono_ns() - t0) / 1e9;
+    ce_event_destroy(ev);
+    free(f.data_buf);
+    size_t unacked = st.sent - st.delivered - st.failed;
+    if (unacked) /* a sink that lost track would be a bug; never report it as delivered */
+        st.failed += unacked;
+    if (!quiet || st.failed)
+        fprintf(stderr, "sent %zu, delivered %zu, failed %zu in %.3f s (%.0f ev/s)\n", st.sent,
+                st.delivered, st.failed, secs, secs > 0 ? (double)st.delivered / secs : 0.0);
+    for (int i = 0; i < st.nreasons; i++)
+        fprintf(stderr, "  failed: %s (x%zu)\n", st.reasons[i], st.reason_count[i]);
+    if (status == CLI_OK && st.failed)
+        status = CLI_INVALID;
+    return status;
+}

@@ -1,0 +1,192 @@
+/* Kafka sink: encodes each event with the Kafka protocol binding and produces it with
+ * librdkafka. An event counts as delivered only on its delivery report. Defaults favour no
+ * loss: idempotent producer, acks=all; every librdkafka property can be overridden. */
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sink/sink.h"
+
+struct cer_sink {
+    rd_kafka_t *rk;
+    ce_kafka_msg *msg;
+    ce_buf topic_buf;
+    char *topic_tmpl;
+    char *key_tmpl;
+    ce_mode mode;
+    cer_delivery_cb cb;
+    size_t in_flight;
+};
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    cer_sink *s = opaque;
+    s->in_flight--;
+    if (!s->cb)
+        return;
+    if (m->err)
+        s->cb(m->_private, CER_SINK_ETRANSPORT, rd_kafka_err2str(m->err));
+    else
+        s->cb(m->_private, 0, NULL);
+}
+
+static int set_prop(rd_kafka_conf_t *conf, const char *name, const char *value, char *errstr,
+                    size_t errstr_size)
+{
+    char why[256];
+    if (rd_kafka_conf_set(conf, name, value, why, sizeof why) != RD_KAFKA_CONF_OK) {
+        snprintf(errstr, errstr_size, "kafka property '%s': %s", name, why);
+        return CE_EINVAL;
+    }
+    return 0;
+}
+
+/* Undelivered events are purged and reported as failed before the producer goes away, so
+ * every submitted event gets exactly one callback. */
+static void sink_close(cer_sink *s)
+{
+    if (!s)
+        return;
+    if (s->rk) {
+        if (s->in_flight) {
+            rd_kafka_purge(s->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+            rd_kafka_poll(s->rk, 0);
+        }
+        rd_kafka_destroy(s->rk);
+    }
+    ce_kafka_msg_destroy(s->msg);
+    ce_buf_free(&s->topic_buf);
+    free(s->topic_tmpl);
+    free(s->key_tmpl);
+    free(s);
+}
+
+static int sink_open(cer_sink **out, const cer_sink_conf *c, char *errstr, size_t errstr_size)
+{
+    *out = NULL;
+    if (!c->brokers || !*c->brokers) {
+        snprintf(errstr, errstr_size, "kafka: no brokers given");
+        return CE_EINVAL;
+    }
+    if (!c->topic || !*c->topic) {
+        snprintf(errstr, errstr_size, "kafka: no topic given");
+        return CE_EINVAL;
+    }
+    if (c->mode == CE_MODE_BATCH) {
+        snprintf(errstr, errstr_size, "kafka: batch mode does not exist on Kafka");
+        return CE_EMODE;
+    }
+    char why[256];
+    if (ce_kafka_key_check(c->topic, why, sizeof why)) {
+        snprintf(errstr, errstr_size, "kafka: topic template '%s': %s", c->topic, why);
+        return CE_EINVAL;
+    }
+    if (c->key && ce_kafka_key_check(c->key, why, sizeof why)) {
+        snprintf(errstr, errstr_size, "kafka: key template '%s': %s", c->key, why);
+        return CE_EINVAL;
+    }
+    cer_sink *s = calloc(1, sizeof *s);
+    if (!s)
+        return CE_ENOMEM;
+    s->mode = c->mode ? c->mode : CE_MODE_BINARY;
+    s->cb = c->on_delivery;
+    s->topic_tmpl = strdup(c->topic);
+    s->key_tmpl = c->key ? strdup(c->key) : NULL;
+    s->msg = ce_kafka_msg_new(0);
+    ce_buf_init(&s->topic_buf);
+    if (!s->topic_tmpl || (c->key && !s->key_tmpl) || !s->msg) {
+        sink_close(s);
+        return CE_ENOMEM;
+    }
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    int rc = set_prop(conf, "bootstrap.servers", c->brokers, errstr, errstr_size);
+    if (!rc)
+        rc = set_prop(conf, "enable.idempotence", "true", errstr, errstr_size);
+    if (!rc)
+        rc = set_prop(conf, "acks", "all", errstr, errstr_size);
+    if (!rc)
+        rc = set_prop(conf, "linger.ms", "5", errstr, errstr_size);
+    for (const char *const *p = c->props; !rc && p && *p; p++) {
+        const char *eq = strchr(*p, '=');
+        if (!eq || eq == *p) {
+            snprintf(errstr, errstr_size, "kafka property '%s': expected name=value", *p);
+            rc = CE_EINVAL;
+            break;
+        }
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - *p), *p);
+        rc = set_prop(conf, name, eq + 1, errstr, errstr_size);
+    }
+    if (rc) {
+        rd_kafka_conf_destroy(conf);
+        sink_close(s);
+        return rc;
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    rd_kafka_conf_set_opaque(conf, s);
+    s->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
+    if (!s->rk) {
+        rd_kafka_conf_destroy(conf);
+        snprintf(errstr, errstr_size, "kafka: %s", why);
+        sink_close(s);
+        return CE_EINVAL;
+    }
+    *out = s;
+    return 0;
+}
+
+static int sink_submit(cer_sink *s, const ce_event *ev, void *opaque, char *errstr,
+                       size_t errstr_size)
+{
+    const char *topic;
+    int rc = cer_render_topic(ev, s->topic_tmpl, &s->topic_buf, &topic, errstr, errstr_size);
+    if (rc)
+        return rc;
+    rc = ce_kafka_encode(s->msg, ev, s->mode, 0, errstr, errstr_size);
+    if (rc)
+        return rc;
+    rc = ce_kafka_msg_set_key(s->msg, ev, s->key_tmpl, errstr, errstr_size);
+    if (rc)
+        return rc;
+    ce_kafka_message m = ce_kafka_msg_view(s->msg);
+    rd_kafka_headers_t *hdrs = rd_kafka_headers_new(m.header_count);
+    for (size_t i = 0; i < m.header_count; i++)
+        rd_kafka_header_add(hdrs, m.headers[i].name.ptr, (ssize_t)m.headers[i].name.len,
+                            m.headers[i].value.ptr, (ssize_t)m.headers[i].value.len);
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        s->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_KEY(m.key.ptr, m.key.len), RD_KAFKA_V_VALUE((void *)m.value.ptr, m.value.len),
+        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+    if (err) {
+        rd_kafka_headers_destroy(hdrs);
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            return CER_SINK_EQUEUE;
+        snprintf(errstr, errstr_size, "kafka: topic '%s': %s", topic, rd_kafka_err2str(err));
+        return CER_SINK_ETRANSPORT;
+    }
+    s->in_flight++;
+    return 0;
+}
+
+static size_t sink_poll(cer_sink *s, int timeout_ms)
+{
+    rd_kafka_poll(s->rk, timeout_ms);
+    return s->in_flight;
+}
+
+static int sink_flush(cer_sink *s, int timeout_ms)
+{
+    rd_kafka_flush(s->rk, timeout_ms);
+    rd_kafka_poll(s->rk, 0);
+    return s->in_flight ? CER_SINK_ETIMEOUT : 0;
+}
+
+const cer_sink_ops cer_sink_kafka = {
+    .name = "kafka",
+    .open = sink_open,
+    .submit = sink_submit,
+    .poll = sink_poll,
+    .flush = sink_flush,
+    .close = sink_close,
+};

@@ -1,0 +1,80 @@
+/* Sinks: destinations for CloudEvents behind one table of functions (Kafka, HTTP, the local
+ * log, stdout). `cerelay send` drives them directly; the emitter will drive them from its
+ * background thread. A sink is used from one thread at a time. */
+#ifndef CER_SINK_H
+#define CER_SINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cerelay/ce.h"
+#include "cerelay/ce_binding.h"
+
+/* Outcome of one submitted event, reported exactly once through the delivery callback.
+ * err is 0 when the destination acknowledged the event; otherwise a negative ce_err code (or
+ * CER_SINK_E* below) and a human-readable reason (valid only during the call). */
+typedef void (*cer_delivery_cb)(void *opaque, int err, const char *reason);
+
+#define CER_SINK_EQUEUE     -100 /* local queue full: poll, then submit again */
+#define CER_SINK_ETRANSPORT -101 /* the destination failed or refused the event */
+#define CER_SINK_ETIMEOUT   -102 /* flush timed out with events still in flight */
+
+/* Configuration common to every sink; fields a sink does not use are ignored. */
+typedef struct cer_sink_conf {
+    const char *topic;          /* Kafka/log: topic name or template ("{type}") */
+    const char *key;            /* Kafka/log: key template, NULL = binding default */
+    ce_mode mode;               /* Kafka: binary|structured; HTTP: binary|structured|batch */
+    const char *brokers;        /* Kafka bootstrap servers */
+    const char *const *props;   /* Kafka: "name=value" librdkafka properties, NULL-terminated */
+    const char *url;            /* HTTP endpoint */
+    const char *const *headers; /* HTTP: "Name: value" extra headers, NULL-terminated */
+    size_t batch_size;          /* HTTP batch mode: events per request (default 50) */
+    long timeout_ms;            /* HTTP request timeout (default 30000) */
+    const char *log_dir;        /* local log directory */
+    int log_partitions;         /* local log: partitions for new topics (default 1) */
+    const char *fsync;          /* local log: always|interval|never */
+    cer_delivery_cb on_delivery;
+} cer_sink_conf;
+
+typedef struct cer_sink cer_sink;
+
+typedef struct cer_sink_ops {
+    const char *name;
+    /* Open; returns 0 or a negative code with errstr naming the setting at fault. */
+    int (*open)(cer_sink **out, const cer_sink_conf *conf, char *errstr, size_t errstr_size);
+    /* Queue one event (copied or encoded before return; `ev` may be reused at once). Returns 0,
+     * CER_SINK_EQUEUE (nothing queued), or another negative code (the event is rejected and
+     * its callback will not be called; errstr says why). */
+    int (*submit)(cer_sink *s, const ce_event *ev, void *opaque, char *errstr, size_t errstr_size);
+    /* Serve delivery callbacks, waiting at most timeout_ms. Returns events still in flight. */
+    size_t (*poll)(cer_sink *s, int timeout_ms);
+    /* Send everything queued and wait up to timeout_ms for the outcomes. Returns 0 or
+     * CER_SINK_ETIMEOUT. */
+    int (*flush)(cer_sink *s, int timeout_ms);
+    void (*close)(cer_sink *s);
+} cer_sink_ops;
+
+extern const cer_sink_ops cer_sink_kafka;
+extern const cer_sink_ops cer_sink_http;
+extern const cer_sink_ops cer_sink_stdout;
+extern const cer_sink_ops cer_sink_log;
+
+/* A handle pairs the ops with the sink's state. */
+typedef struct cer_sink_handle {
+    const cer_sink_ops *ops;
+    cer_sink *s;
+} cer_sink_handle;
+
+/* Render a topic template ("{type}", "prefix.{tenantid}") for `e` into `scratch`; the result
+ * is NUL-terminated in scratch. Returns 0 or CE_EMISSING naming the attribute. */
+int cer_render_topic(const ce_event *e, const char *tmpl, ce_buf *scratch, const char **topic,
+                     char *errstr, size_t errstr_size);
+
+/* A fresh time-ordered unique id (UUIDv7 text, 36 chars + NUL). Thread-safe. */
+void cer_uuid7(char out[37]);
+/* Now as RFC 3339 UTC with milliseconds ("2026-02-27T12:00:00.000Z"). */
+void cer_now_rfc3339(char out[40]);
+/* Monotonic clock in nanoseconds. */
+int64_t cer_mono_ns(void);
+
+#endif
