@@ -75,10 +75,27 @@ ce_slice ce__msgbuf_body(const ce__msgbuf *mb)
     return resolve(mb, mb->body);
 }
 
-/* Copy prefix+name into the arena. */
+/* Header names of the spec attributes need no building. */
+static const char *const spec_names[][3] = {
+    {"specversion", "ce_specversion", "ce-specversion"},
+    {"id", "ce_id", "ce-id"},
+    {"source", "ce_source", "ce-source"},
+    {"type", "ce_type", "ce-type"},
+    {"dataschema", "ce_dataschema", "ce-dataschema"},
+    {"subject", "ce_subject", "ce-subject"},
+    {"time", "ce_time", "ce-time"},
+};
+
+/* prefix+name: a static string for spec attributes, else built in the arena. */
 static int put_name(ce__msgbuf *mb, const char *prefix, const char *name, size_t nlen, ce__ref *out)
 {
     size_t plen = strlen(prefix);
+    for (size_t k = 0; k < sizeof spec_names / sizeof *spec_names; k++) {
+        if (strcmp(spec_names[k][0], name) == 0) {
+            *out = ce__ref_borrow(spec_names[k][prefix[2] == '_' ? 1 : 2], plen + nlen);
+            return 0;
+        }
+    }
     int rc = ce_buf_reserve(&mb->arena, plen + nlen);
     if (rc)
         return rc;

@@ -399,7 +399,7 @@ static void check_same_strings(const ce_event *a, const ce_event *b)
     }
     CHECK_EQ_INT(ce_event_data_kind(b), ce_event_data_kind(a));
     ce_slice da = ce_event_data(a), db = ce_event_data(b);
-    CHECK_EQ_MEM(db.ptr, db.len, da.ptr, da.len);
+    CHECK_EQ_MEM(db.ptr ? db.ptr : "", db.len, da.ptr ? da.ptr : "", da.len);
 }
 
 static ce_event *kafka_roundtrip(const ce_event *e, ce_mode mode)
