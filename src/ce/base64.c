@@ -33,6 +33,8 @@ static const unsigned char dec_tab[256] = {
 int ce_base64_encode(const void *in, size_t len, ce_buf *out)
 {
     const unsigned char *s = in;
+    if (len == 0)
+        return 0;
     if (len > (SIZE_MAX / 4) * 3 - 3)
         return CE_ETOOBIG;
     size_t olen = (len + 2) / 3 * 4;

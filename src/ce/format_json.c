@@ -667,6 +667,13 @@ static int encode_event(const ce_event *e, unsigned flags, ce_buf *out)
     case CE_DATA_JSON:
         if ((rc = put(out, sep, strlen(sep))) || (rc = PUT_LIT(out, "\"data\":")))
             return rc;
+        if (ct_json) { /* whitespace around the value is insignificant (a body's final "\n") */
+            size_t lead = ce__json_ws(data.ptr, data.len, 0);
+            data.ptr += lead;
+            data.len -= lead;
+            while (data.len && ce__json_ws(data.ptr + data.len - 1, 1, 0) == 1)
+                data.len--;
+        }
         if (!ct_json) /* a non-JSON content type gets the string representation */
             rc = ce__json_write_string(out, data.ptr, data.len);
         else if (flags & CE_JSON_COMPACT_DATA)
