@@ -229,7 +229,7 @@ int ce_http_decode_batch(const ce_http_message *msg, const ce_limits *lim, ce_ba
     ce_event *e;
     if ((rc = ce_http_decode(msg, lim, &e, errstr, errstr_size)) != 0)
         return rc;
-    return cb(ctx, 0, e, 0, NULL);
+    return cb(ctx, 0, e, 0, "");
 }
 
 /* ---- encoding ------------------------------------------------------------------------- */

@@ -912,3 +912,68 @@ TEST(encode_builder_cap_and_reuse)
     ce_http_msg_destroy(m);
     ce_event_destroy(e);
 }
+
+/* ---- allocation failures -------------------------------------------------------------- */
+
+static long alloc_budget = -1; /* allocations left before failing; -1 = unlimited */
+
+static void *fail_malloc(size_t n)
+{
+    if (alloc_budget == 0)
+        return NULL;
+    if (alloc_budget > 0)
+        alloc_budget--;
+    return malloc(n);
+}
+
+static void *fail_realloc(void *p, size_t n)
+{
+    if (alloc_budget == 0)
+        return NULL;
+    if (alloc_budget > 0)
+        alloc_budget--;
+    return realloc(p, n);
+}
+
+/* Encode and decode with the Nth allocation failing, for every N until it succeeds; every
+ * failure must be CE_ENOMEM (ASan checks for leaks and dangling pointers). */
+TEST(allocation_failures)
+{
+    static const ce_allocator failing = {fail_malloc, fail_realloc, free};
+    ce_event *e = ev_all_types("application/json");
+    char err[256];
+    ce_event_set_data(e, CE_DATA_JSON, "{\"a\":1}", 7, err, sizeof err);
+    const ce_event *evs[] = {e, e};
+    int ok_modes = 0;
+    for (long n = 0; n < 3000 && ok_modes != 7; n++) {
+        int which = (int)(n % 3); /* binary, structured, batch */
+        ce_set_allocator(&failing);
+        alloc_budget = n / 3;
+        int rc = CE_ENOMEM;
+        collect c = {0};
+        ce_http_msg *m = ce_http_msg_new(0);
+        if (m) {
+            rc = which == 2 ? ce_http_encode_batch(m, evs, 2, err, sizeof err)
+                            : ce_http_encode(m, e, which ? CE_MODE_STRUCTURED : CE_MODE_BINARY, 0,
+                                             err, sizeof err);
+            if (!rc) {
+                ce_http_message v = ce_http_msg_view(m);
+                rc = ce_http_decode_batch(&v, NULL, collect_cb, &c, err, sizeof err);
+                for (size_t i = 0; i < c.n && !rc; i++)
+                    rc = c.err[i];
+            }
+        }
+        alloc_budget = -1;
+        ce_set_allocator(NULL);
+        if (rc == 0) {
+            CHECK_EQ_INT(c.n, which == 2 ? 2 : 1);
+            ok_modes |= 1 << which;
+        } else if (rc != CE_ENOMEM) {
+            cer_test_fail(__FILE__, __LINE__, "n=%ld: %s (%s)", n, ce_err_name(rc), err);
+        }
+        collect_free(&c);
+        ce_http_msg_destroy(m);
+    }
+    CHECK_EQ_INT(ok_modes, 7);
+    ce_event_destroy(e);
+}

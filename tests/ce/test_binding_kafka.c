@@ -969,3 +969,67 @@ TEST(key_mapping_keeps_partitionkey_and_decode_ignores_key)
     ce_kafka_msg_destroy(m);
     ce_event_destroy(e);
 }
+
+/* ---- allocation failures -------------------------------------------------------------- */
+
+static long alloc_budget = -1; /* allocations left before failing; -1 = unlimited */
+
+static void *fail_malloc(size_t n)
+{
+    if (alloc_budget == 0)
+        return NULL;
+    if (alloc_budget > 0)
+        alloc_budget--;
+    return malloc(n);
+}
+
+static void *fail_realloc(void *p, size_t n)
+{
+    if (alloc_budget == 0)
+        return NULL;
+    if (alloc_budget > 0)
+        alloc_budget--;
+    return realloc(p, n);
+}
+
+/* Encode+key+decode with the Nth allocation failing, for every N until it succeeds: each
+ * failure must be reported as CE_ENOMEM (ASan checks nothing leaks or dangles). */
+TEST(allocation_failures)
+{
+    static const ce_allocator failing = {fail_malloc, fail_realloc, free};
+    ce_event *e = ev_all_types("application/json");
+    char err[256];
+    ce_event_set_data(e, CE_DATA_JSON, "[1,2,3]", 7, err, sizeof err);
+    int done = 0;
+    for (long n = 0; n < 1000 && !done; n++) {
+        ce_set_allocator(&failing);
+        alloc_budget = n;
+        int rc = CE_ENOMEM;
+        ce_event *d = NULL;
+        ce_kafka_msg *m = ce_kafka_msg_new(0);
+        if (m) {
+            rc = ce_kafka_encode(m, e, n % 2 ? CE_MODE_STRUCTURED : CE_MODE_BINARY,
+                                 CE_BIND_ATTR_HEADERS, err, sizeof err);
+            if (!rc)
+                rc = ce_kafka_msg_set_key(m, e, "k-{extstr}-{id}", err, sizeof err);
+            if (!rc) {
+                ce_kafka_message v = ce_kafka_msg_view(m);
+                rc = ce_kafka_decode(&v, NULL, &d, err, sizeof err);
+            }
+        }
+        alloc_budget = -1;
+        ce_set_allocator(NULL);
+        if (rc == 0) {
+            CHECK(d != NULL);
+            done = n > 1; /* both modes have succeeded */
+        } else {
+            if (rc != CE_ENOMEM)
+                cer_test_fail(__FILE__, __LINE__, "n=%ld: %s (%s)", n, ce_err_name(rc), err);
+            CHECK(d == NULL);
+        }
+        ce_event_destroy(d);
+        ce_kafka_msg_destroy(m);
+    }
+    CHECK(done);
+    ce_event_destroy(e);
+}
