@@ -109,6 +109,9 @@ validate_settings() {
 	done
 	[[ $HEAP =~ ^[0-9]+[kKmMgG]?$ ]] || die "CER_KAFKA_HEAP must look like 512m, got '$HEAP'"
 	case $STATE in /|'') die "refusing to use '$STATE' as CER_KAFKA_STATE" ;; esac
+	# STATE ends up in server.properties and a sed expression: keep it plain.
+	[[ $STATE =~ ^/[A-Za-z0-9._/+-]+$ ]] || die "CER_KAFKA_STATE must be an absolute path of [A-Za-z0-9._/+-], got '$STATE'"
+	[[ $HOST =~ ^[A-Za-z0-9.-]+$ ]] || die "CER_KAFKA_HOST must be an IPv4 address or host name, got '$HOST'"
 	case $CACHE in /|'') die "refusing to use '$CACHE' as CER_KAFKA_CACHE" ;; esac
 }
 
@@ -133,6 +136,7 @@ apt_install() {
 	# Debian/Ubuntu only; we must be root (or have passwordless sudo).
 	local sudo=()
 	if [[ $(id -u) != 0 ]]; then
+		# shellcheck disable=SC2015 # die if either test fails
 		command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null || die "need $* but not root; install them: apt-get install -y $*"
 		sudo=(sudo -n)
 	fi
@@ -151,15 +155,17 @@ apt_install() {
 JAVA=
 ensure_java() {
 	JAVA=$(java_bin)
-	if [[ -z $JAVA ]] || (( $(java_major "$JAVA" || echo 0) < 11 )); then
+	local m=0
+	[[ -n $JAVA ]] && m=$(java_major "$JAVA" 2>/dev/null) && is_uint "$m" || m=0
+	if ((m < 11)); then
 		apt_install default-jdk-headless
 		JAVA=$(command -v java || true)
 		[[ -x /usr/lib/jvm/default-java/bin/java ]] && JAVA=/usr/lib/jvm/default-java/bin/java
 		[[ -n $JAVA ]] || die "java still not found after installing default-jdk-headless"
 	fi
-	local m
 	m=$(java_major "$JAVA")
-	(( m >= 11 )) || die "Kafka $KAFKA_VERSION needs Java >= 11; $JAVA is Java $m"
+	# shellcheck disable=SC2015 # die if either test fails
+	is_uint "$m" && ((m >= 11)) || die "Kafka $KAFKA_VERSION needs Java >= 11; $JAVA is Java $m"
 	local d
 	d=$(dirname "$(readlink -f "$JAVA")")
 	KEYTOOL=$d/keytool
@@ -180,6 +186,7 @@ ensure_tools() {
 
 # Is something accepting TCP connections on HOST:$1?
 port_open() {
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$HOST" "$1" 2>/dev/null
 }
 
@@ -517,21 +524,30 @@ cmd_start() {
 
 	# New session (setsid) so the broker survives the caller's process group
 	# and terminal; the inner shell records its own pid, then execs java.
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$PIDFILE" \
 		"$JAVA" "${jvm[@]}" -cp "$LIB/*" kafka.Kafka "$SERVER_PROPS" \
 		</dev/null >"$LOGS/kafka.out" 2>&1 7>&- 8>&- &
+	# Wait for the inner shell to write the pid file and exec java.
 	local i
-	for i in $(seq 1 50); do
-		[[ -s $PIDFILE ]] && break
-		sleep 0.1
+	pid=
+	for ((i = 0; i < 100; i++)); do
+		if [[ -s $PIDFILE ]]; then
+			pid=$(<"$PIDFILE")
+			is_our_broker "$pid" && break
+		fi
+		sleep 0.05
 	done
-	pid=$(<"$PIDFILE") || die "broker did not write $PIDFILE"
+	if ! is_our_broker "$pid"; then
+		broker_log_tail 60
+		die "could not start java (see $LOGS/kafka.out)"
+	fi
 
 	choose_probe
 	log "started broker pid $pid; waiting up to ${WAIT_SECS}s for it to answer metadata requests (probe: $PROBE)"
 	local deadline=$((SECONDS + WAIT_SECS))
 	while :; do
-		if ! kill -0 "$pid" 2>/dev/null; then
+		if ! is_our_broker "$pid"; then  # exited (a zombie counts as exited)
 			broker_log_tail 60
 			die "broker exited during startup (logs in $LOGS)"
 		fi
