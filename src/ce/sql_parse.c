@@ -146,7 +146,8 @@ static void take_kids(parser *P, uint32_t idx, uint32_t base)
         P->ntmp = base;
         return;
     }
-    memcpy(P->kids + P->nkids, P->tmp + base, n * sizeof(uint32_t));
+    if (n)
+        memcpy(P->kids + P->nkids, P->tmp + base, n * sizeof(uint32_t));
     P->nodes[idx].b = P->nkids;
     P->nodes[idx].n = n;
     P->nkids += n;
@@ -354,9 +355,15 @@ static uint32_t parse_primary(parser *P)
     case SQL_T_LPAREN:
         advance(P);
         idx = parse_expr(P);
-        if (idx != NONE && !expect(P, SQL_T_RPAREN, "to close the subexpression"))
+        if (idx == NONE || P->tok.type != SQL_T_RPAREN) {
+            expect(P, SQL_T_RPAREN, "to close the subexpression");
             return NONE;
-        return idx;
+        }
+        /* The subexpression's span takes in its parentheses, for error excerpts. */
+        P->nodes[idx].off = (uint32_t)t.off;
+        P->nodes[idx].len = (uint32_t)(P->tok.off + 1 - t.off);
+        advance(P);
+        return P->err ? NONE : idx;
     default:
         fail(P, CE_ESYNTAX, t.off, "expected an expression, found %s", ce__sql_tok_name(t.type));
         return NONE;
