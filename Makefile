@@ -33,12 +33,11 @@ $(BUILD)/build.ninja $(BUILD)/Makefile:
 build: $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-test: deps format-check build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
-	$(MAKE) --no-print-directory test-asan
-	$(MAKE) --no-print-directory fuzz-smoke
+test:
+	JOBS=$(JOBS) FUZZ_SECONDS=$(FUZZ_SECONDS) CTEST_ARGS="$(CTEST_ARGS)" scripts/test.sh
 
 test-asan: deps
+	@[ -n "$$CER_KAFKA_BOOTSTRAP" ] || scripts/kafka.sh start
 	cmake -S . -B $(ASAN_BUILD) $(GEN) -DCMAKE_BUILD_TYPE=Debug -DCER_SANITIZE=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Run every benchmark binary (BUILD_DIR/bench_*) one after the other. Usage: scripts/bench.sh BUILD_DIR
 set -euo pipefail
-build=${1:-build}
+build=$(cd "${1:-build}" && pwd)
 shopt -s nullglob
+cd "$(dirname "$0")/.." 2>/dev/null || true
+if [ -x "$build/bench_kafka" ] && [ -x scripts/kafka.sh ]; then
+  scripts/kafka.sh start >/dev/null
+fi
 ran=0
 for b in "$build"/bench_*; do
   [ -x "$b" ] || continue

@@ -15,10 +15,7 @@ typedef struct cli_cmd {
 
 int cmd_validate(int argc, char **argv);
 int cmd_send(int argc, char **argv);
-
-/* The local-log sink's ops, or NULL when this build has none. */
-struct cer_sink_ops;
-const struct cer_sink_ops *cli_log_sink(void);
+int cmd_tail(int argc, char **argv);
 
 /* Read all of `path` ("-" = stdin) into a new NUL-terminated buffer, at most `max` bytes.
  * Returns 0, or -1 after printing "cerelay: PATH: reason" to stderr. */

@@ -26,3 +26,30 @@ run_case() {
   "case_$name"
   [ "$FAILS" -eq 0 ] || exit 1
 }
+
+# Fail unless the test broker is reachable (never skip: a missing broker is a failure).
+need_kafka() {
+  BOOT=${CER_KAFKA_BOOTSTRAP:-}
+  if [ -z "$BOOT" ]; then
+    fail "CER_KAFKA_BOOTSTRAP is not set: start the broker with 'scripts/kafka.sh start' (make test does)"
+    exit 1
+  fi
+  local host=${BOOT%%:*} port=${BOOT##*:}
+  if ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
+    fail "Kafka broker $BOOT is not reachable"
+    exit 1
+  fi
+}
+# A topic name no earlier run used.
+fresh_topic() { echo "cerelay-test-$1-$$-$(date +%s%N)"; }
+
+# Start tests/tools/http_stub answering STATUSES; sets STUB_DIR and STUB_URL.
+start_stub() {
+  STUB_DIR=$(mktemp -d "$TMP/stub.XXXX")
+  "$HTTP_STUB" "$STUB_DIR" "$@" &
+  STUB_PID=$!
+  for _ in $(seq 1 100); do [ -f "$STUB_DIR/port" ] && break; sleep 0.05; done
+  STUB_URL="http://127.0.0.1:$(cat "$STUB_DIR/port")/events"
+  trap 'kill $STUB_PID 2>/dev/null; rm -rf "$TMP"' EXIT
+}
+stub_requests() { ls "$STUB_DIR"/*.body 2>/dev/null | wc -l; }

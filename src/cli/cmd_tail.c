@@ -1,0 +1,231 @@
+/* cerelay tail: read CloudEvents from a Kafka topic or a local-log topic (binary and
+ * structured mode both decoded) and print them as NDJSON or a readable view. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cerelay/ce.h"
+#include "cli/cli.h"
+#include "cli/source.h"
+#include "sink/sink.h"
+
+static const char help[] =
+    "usage: cerelay tail (--log DIR | --kafka BROKERS) --topic TOPIC [OPTIONS]\n"
+    "\n"
+    "Print the CloudEvents stored in a topic. Without --follow, stops at the end of what\n"
+    "exists and exits 0. Records that are not valid CloudEvents are reported on standard\n"
+    "error with their partition and offset (exit status 1 at the end).\n"
+    "\n"
+    "options:\n"
+    "  --offset POS       earliest (default) | latest | N (an offset, every partition) |\n"
+    "                     @RFC3339 (the first record at or after that time)\n"
+    "  --follow, -f       keep waiting for new events (Ctrl-C to stop)\n"
+    "  --count N          stop after N events\n"
+    "  --group NAME       resume from, and commit to, the positions of consumer group NAME\n"
+    "  --format FORMAT    json (default: one structured event per line) | pretty\n"
+    "  -X NAME=VALUE      librdkafka property for --kafka (repeatable)\n";
+
+static volatile int stop_flag;
+static void on_signal(int sig)
+{
+    stop_flag = 1;
+}
+
+static void print_pretty(const ce_event *ev, const src_meta *m, const char *topic)
+{
+    char ts[40] = "";
+    if (m->timestamp_ms >= 0)
+        ce_timestamp_format(m->timestamp_ms * 1000000, 3, ts);
+    printf("--- %s/%d@%lld", topic, (int)m->partition, (long long)m->offset);
+    if (m->key.ptr)
+        printf("  key=%.*s", (int)m->key.len, m->key.ptr);
+    printf("  %s\n", ts);
+    size_t n = ce_event_attr_count(ev);
+    for (size_t i = 0; i < n; i++) {
+        const char *name;
+        ce_value v;
+        ce_event_attr_at(ev, i, &name, &v);
+        printf("  %-16s %.*s\n", name, (int)v.str.len, v.str.ptr);
+    }
+    ce_slice d = ce_event_data(ev);
+    switch (ce_event_data_kind(ev)) {
+    case CE_DATA_NONE:
+        printf("  (no data)\n");
+        break;
+    case CE_DATA_JSON:
+    case CE_DATA_TEXT:
+        printf("  data             %.*s\n", (int)d.len, d.ptr);
+        break;
+    case CE_DATA_BINARY:
+        printf("  data             (%zu bytes of binary)\n", d.len);
+        break;
+    }
+}
+
+int cmd_tail(int argc, char **argv)
+{
+    enum { O_KAFKA = 256, O_LOG, O_TOPIC, O_OFFSET, O_COUNT, O_GROUP, O_FORMAT };
+    static const struct option opts[] = {{"kafka", required_argument, NULL, O_KAFKA},
+                                         {"log", required_argument, NULL, O_LOG},
+                                         {"topic", required_argument, NULL, O_TOPIC},
+                                         {"offset", required_argument, NULL, O_OFFSET},
+                                         {"follow", no_argument, NULL, 'f'},
+                                         {"count", required_argument, NULL, O_COUNT},
+                                         {"group", required_argument, NULL, O_GROUP},
+                                         {"format", required_argument, NULL, O_FORMAT},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    src_conf conf = {0};
+    const char *props[257] = {0};
+    int nprops = 0, pretty = 0;
+    long long count = -1;
+    char *end;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "X:fh", opts, NULL)) != -1) {
+        switch (c) {
+        case O_KAFKA:
+            conf.brokers = optarg;
+            break;
+        case O_LOG:
+            conf.log_dir = optarg;
+            break;
+        case O_TOPIC:
+            conf.topic = optarg;
+            break;
+        case O_OFFSET:
+            if (strcmp(optarg, "earliest") == 0) {
+                conf.whence = SRC_EARLIEST;
+            } else if (strcmp(optarg, "latest") == 0) {
+                conf.whence = SRC_LATEST;
+            } else if (optarg[0] == '@') {
+                int64_t ns;
+                if (ce_timestamp_parse(optarg + 1, strlen(optarg + 1), &ns)) {
+                    fprintf(stderr, "cerelay tail: --offset: '%s' is not an RFC 3339 time\n",
+                            optarg + 1);
+                    return CLI_USAGE;
+                }
+                conf.whence = SRC_TIME;
+                conf.arg = ns / 1000000;
+            } else {
+                conf.arg = strtoll(optarg, &end, 10);
+                if (*end || conf.arg < 0) {
+                    fprintf(stderr,
+                            "cerelay tail: --offset: expected earliest, latest, a number or "
+                            "@RFC3339, not '%s'\n",
+                            optarg);
+                    return CLI_USAGE;
+                }
+                conf.whence = SRC_OFFSET;
+            }
+            break;
+        case 'f':
+            conf.follow = 1;
+            break;
+        case O_COUNT:
+            count = strtoll(optarg, &end, 10);
+            if (*end || count < 1) {
+                fprintf(stderr, "cerelay tail: --count: not a positive number: '%s'\n", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case O_GROUP:
+            conf.group = optarg;
+            break;
+        case O_FORMAT:
+            if (strcmp(optarg, "pretty") == 0)
+                pretty = 1;
+            else if (strcmp(optarg, "json") != 0) {
+                fprintf(stderr, "cerelay tail: --format: json or pretty, not '%s'\n", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 'X':
+            if (nprops == 256) {
+                fprintf(stderr, "cerelay tail: too many -X options\n");
+                return CLI_USAGE;
+            }
+            props[nprops++] = optarg;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return CLI_OK;
+        default:
+            fputs(help, stderr);
+            return CLI_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "cerelay tail: unexpected argument '%s'\n", argv[optind]);
+        return CLI_USAGE;
+    }
+    if (!!conf.brokers + !!conf.log_dir != 1 || !conf.topic) {
+        fprintf(stderr, "cerelay tail: give one of --kafka or --log, and --topic\n"
+                        "(see 'cerelay tail --help')\n");
+        return CLI_USAGE;
+    }
+    conf.props = props;
+    const src_ops *ops = conf.brokers ? &src_kafka : &src_log;
+    char err[512];
+    src *s = NULL;
+    if (ops->open(&s, &conf, err, sizeof err) != 0) {
+        fprintf(stderr, "cerelay tail: %s\n", err);
+        return CLI_USAGE;
+    }
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    ce_event *ev = ce_event_new();
+    ce_buf out;
+    ce_buf_init(&out);
+    long long shown = 0, bad = 0;
+    int status = CLI_OK;
+    ce_kafka_message msg;
+    src_meta meta;
+    while (count < 0 || shown < count) {
+        int rc = ops->next(s, &msg, &meta, &stop_flag, err, sizeof err);
+        if (rc == 0)
+            break;
+        if (rc < 0) {
+            fprintf(stderr, "cerelay tail: %s\n", err);
+            status = CLI_INVALID;
+            break;
+        }
+        if (ce_kafka_decode_into(&msg, NULL, ev, err, sizeof err) != 0) {
+            fprintf(stderr, "cerelay tail: %s/%d@%lld: not a CloudEvent: %s\n", conf.topic,
+                    (int)meta.partition, (long long)meta.offset, err);
+            bad++;
+            continue;
+        }
+        if (pretty) {
+            print_pretty(ev, &meta, conf.topic);
+        } else {
+            out.len = 0;
+            if (ce_json_encode(ev, CE_JSON_COMPACT_DATA, &out, err, sizeof err) == 0) {
+                fwrite(out.ptr, 1, out.len, stdout);
+                fputc('\n', stdout);
+            }
+        }
+        shown++;
+        if (conf.follow)
+            fflush(stdout);
+        if (conf.group && shown % 1000 == 0 && ops->commit(s, err, sizeof err) != 0)
+            fprintf(stderr, "cerelay tail: %s\n", err);
+    }
+    fflush(stdout);
+    if (conf.group && ops->commit(s, err, sizeof err) != 0) {
+        fprintf(stderr, "cerelay tail: %s\n", err);
+        status = CLI_INVALID;
+    }
+    ops->close(s);
+    ce_event_destroy(ev);
+    ce_buf_free(&out);
+    if (bad) {
+        fprintf(stderr, "cerelay tail: %lld record(s) were not valid CloudEvents\n", bad);
+        status = CLI_INVALID;
+    }
+    return status;
+}

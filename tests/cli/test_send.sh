@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Tests for `cerelay send` (src/cli/cmd_send.c and the sinks in src/sink/).
+. "$(dirname "$0")/lib.sh"
+D="$(dirname "$0")/validate"
+USAGE_DATA="$D/usage.json"
+
+case_stdout_flags() {
+  expect_run 0 "$CERELAY" send --stdout --type eventzr.llm.usage.v1 --source llm-orch-svc \
+    --subject tenant-uuid --ext tenantid=acme --data '{"inputTokens":150,"costUsd":0.0025}'
+  expect_contains "$OUT" '"type":"eventzr.llm.usage.v1"'
+  expect_contains "$OUT" '"datacontenttype":"application/json"'
+  expect_contains "$OUT" '"tenantid":"acme"'
+  expect_contains "$OUT" '"data":{"inputTokens":150,"costUsd":0.0025}'
+  [[ "$OUT" =~ \"id\":\"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\" ]] ||
+    fail "id is not a UUIDv7: $OUT"
+  [[ "$OUT" =~ \"time\":\"20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z\" ]] || fail "no time: $OUT"
+  expect_contains "$ERR" "sent 1, delivered 1, failed 0"
+  printf '%s\n' "$OUT" | "$CERELAY" validate -q - || fail "output does not validate"
+}
+
+case_stdout_count_fresh_ids() {
+  expect_run 0 "$CERELAY" send --stdout --type t --source /s --count 50
+  expect_eq "$(printf '%s\n' "$OUT" | wc -l)" 50
+  expect_eq "$(printf '%s\n' "$OUT" | grep -o '"id":"[^"]*"' | sort -u | wc -l)" 50
+  expect_contains "$ERR" "sent 50, delivered 50, failed 0"
+}
+
+case_data_from_file_and_text() {
+  expect_run 0 "$CERELAY" send --stdout --type t --source /s --data "@$USAGE_DATA"
+  expect_contains "$OUT" '"data":{"specversion":"1.0"'
+  expect_run 0 "$CERELAY" send --stdout --type t --source /s --datacontenttype text/plain \
+    --data 'hello "world"'
+  expect_contains "$OUT" '"data":"hello \"world\""'
+  expect_run 2 "$CERELAY" send --stdout --type t --source /s --data '{not json'
+  expect_contains "$ERR" "data: not a JSON value"
+}
+
+case_file_inputs() {
+  expect_run 1 "$CERELAY" send --stdout --file "$D/batch_mixed.json"
+  expect_contains "$ERR" "sent 4, delivered 2, failed 2"
+  expect_contains "$ERR" "event 2: attribute 'time': not an RFC 3339 timestamp"
+  expect_run 0 "$CERELAY" send --stdout --file "$USAGE_DATA"
+  expect_contains "$ERR" "sent 1, delivered 1"
+  printf '%s\n' '{"specversion":"1.0","id":"1","source":"/s","type":"t"}' '' \
+    '{"specversion":"1.0","id":"2","source":"/s","type":"t"}' | {
+    expect_run 0 "$CERELAY" send --stdout --file -
+    expect_contains "$ERR" "sent 2, delivered 2"
+  }
+}
+
+case_usage_errors() {
+  expect_run 2 "$CERELAY" send --type t --source /s
+  expect_contains "$ERR" "exactly one of"
+  expect_run 2 "$CERELAY" send --stdout --http http://x --type t --source /s
+  expect_run 2 "$CERELAY" send --stdout --source /s
+  expect_contains "$ERR" "--type and --source are required"
+  expect_run 2 "$CERELAY" send --stdout --type t --source /s --id x --count 2
+  expect_run 2 "$CERELAY" send --kafka 127.0.0.1:9 --type t --source /s
+  expect_contains "$ERR" "--topic is required"
+  expect_run 2 "$CERELAY" send --kafka 127.0.0.1:9 --topic x --type t --source /s -X no.such.prop=1
+  expect_contains "$ERR" "kafka property 'no.such.prop'"
+  expect_run 2 "$CERELAY" send --kafka 127.0.0.1:9 --topic x --mode batch --type t --source /s
+  expect_contains "$ERR" "--mode"
+  expect_run 2 "$CERELAY" send --stdout --type t --source 'a b'
+  expect_contains "$ERR" "attribute 'source'"
+  expect_run 2 "$CERELAY" send --stdout --type t --source /s --ext Bad=1
+  expect_contains "$ERR" "attribute name 'Bad'"
+  expect_run 0 "$CERELAY" send --help
+  expect_contains "$OUT" "usage: cerelay send"
+}
+
+case_http_structured() {
+  start_stub 202
+  expect_run 0 "$CERELAY" send --http "$STUB_URL" --type t --source /s --id one --subject 'tenant/acme'
+  expect_eq "$(stub_requests)" 1
+  expect_contains "$(cat "$STUB_DIR/0.headers")" "content-type: application/cloudevents+json"
+  expect_contains "$(cat "$STUB_DIR/0.body")" '"id":"one"'
+  expect_contains "$(cat "$STUB_DIR/0.body")" '"subject":"tenant/acme"'
+}
+
+case_http_binary_percent_encoding() {
+  start_stub 200
+  expect_run 0 "$CERELAY" send --http "$STUB_URL" --mode binary --type t --source /s --id one \
+    --subject 'a b "c" %é' --data '{"x":1}'
+  local h; h=$(cat "$STUB_DIR/0.headers")
+  expect_contains "$h" "ce-subject: a%20b%20%22c%22%20%25%C3%A9"
+  expect_contains "$h" "ce-id: one"
+  expect_contains "$h" "content-type: application/json"
+  expect_eq "$(cat "$STUB_DIR/0.body")" '{"x":1}'
+}
+
+case_http_batch() {
+  start_stub 202
+  expect_run 0 "$CERELAY" send --http "$STUB_URL" --mode batch --batch-size 2 --type t --source /s --count 5
+  expect_eq "$(stub_requests)" 3
+  expect_contains "$(cat "$STUB_DIR/0.headers")" "content-type: application/cloudevents-batch+json"
+  expect_eq "$(grep -o '"specversion"' "$STUB_DIR"/*.body | wc -l)" 5
+  expect_contains "$ERR" "sent 5, delivered 5, failed 0"
+}
+
+case_http_retries_then_succeeds() {
+  start_stub 503,429,202 --retry-after 0
+  expect_run 0 "$CERELAY" send --http "$STUB_URL" --type t --source /s
+  expect_eq "$(stub_requests)" 3
+  expect_contains "$ERR" "delivered 1"
+}
+
+case_http_permanent_failure() {
+  start_stub 400
+  expect_run 1 "$CERELAY" send --http "$STUB_URL" --type t --source /s
+  expect_eq "$(stub_requests)" 1
+  expect_contains "$ERR" "failed 1"
+  expect_contains "$ERR" "status 400"
+}
+
+case_http_header_env() {
+  start_stub 202
+  EVENTS_TOKEN=s3cret expect_run 0 "$CERELAY" send --http "$STUB_URL" --type t --source /s \
+    --header 'Authorization: Bearer ${EVENTS_TOKEN}'
+  expect_contains "$(cat "$STUB_DIR/0.headers")" "authorization: Bearer s3cret"
+  expect_run 2 env -u EVENTS_TOKEN "$CERELAY" send --http "$STUB_URL" --type t --source /s \
+    --header 'Authorization: Bearer ${EVENTS_TOKEN}'
+  expect_contains "$ERR" "'EVENTS_TOKEN' is not set"
+}
+
+case_unreachable_broker_fails() {
+  expect_run 1 "$CERELAY" send --kafka 127.0.0.1:9 --topic t --type t --source /s \
+    -X message.timeout.ms=1500 --timeout 10
+  expect_contains "$ERR" "sent 1, delivered 0, failed 1"
+}
+
+run_case "$@"
