@@ -21,8 +21,9 @@ extern "C" {
 #define CE_SQL_DEFAULT_MAX_DEPTH 64u
 /* Longest allowed expression, in bytes. */
 #define CE_SQL_DEFAULT_MAX_LENGTH 4096u
-/* Hard ceilings for the two options above (evaluation recurses once per nesting level). */
-#define CE_SQL_MAX_DEPTH_CEILING  1024u
+/* Hard ceilings for the two options above. Evaluation recurses once per nesting level, using
+ * about half a KiB of C stack per level. */
+#define CE_SQL_MAX_DEPTH_CEILING  256u
 #define CE_SQL_MAX_LENGTH_CEILING (1u << 20)
 /* Scratch bytes of a context made with ce_sql_ctx_new(0). */
 #define CE_SQL_DEFAULT_SCRATCH (16u << 10)
@@ -37,8 +38,9 @@ extern "C" {
 typedef enum ce_sql_type { CE_SQL_BOOLEAN = 1, CE_SQL_INTEGER, CE_SQL_STRING } ce_sql_type;
 
 /* A CESQL value. `i` holds an Integer, or a Boolean as 0/1; `str` holds a String as UTF-8
- * bytes (not NUL-terminated) borrowed from the program, the event or the evaluation context:
- * valid until the context is next used or the event is modified or destroyed. */
+ * bytes (not NUL-terminated, never NULL) borrowed from the program, the event or the
+ * evaluation context: valid until the context is next used, or the program or the event is
+ * modified or destroyed, whichever comes first. */
 typedef struct ce_sql_value {
     ce_sql_type type;
     int32_t i;

@@ -44,10 +44,24 @@ static void fn_length(sql_eval *E, const sql_node *n, ce_sql_value *a, ce_sql_va
     *out = int_val(CE_SQL_INTEGER, c > INT32_MAX ? INT32_MAX : (int32_t)c);
 }
 
+/* One character of LOWER/UPPER: the mapped code point of s[*i], advancing *i. */
+static inline uint32_t case_step(const char *s, size_t len, size_t *i, bool upper, uint32_t *cp)
+{
+    unsigned char c = (unsigned char)s[*i];
+    if (c < 0x80) {
+        (*i)++;
+        *cp = c;
+        if (upper)
+            return c >= 'a' && c <= 'z' ? c - 32u : c;
+        return c >= 'A' && c <= 'Z' ? c + 32u : c;
+    }
+    *cp = ce__sql_utf8_next(s, len, i);
+    return upper ? ce__sql_to_upper(*cp) : ce__sql_to_lower(*cp);
+}
+
 /* LOWER and UPPER: simple (one to one) Unicode case mapping; unchanged input is returned as
  * is, without copying. */
-static void map_case(sql_eval *E, const sql_node *n, ce_sql_value *a, ce_sql_value *out,
-                     uint32_t (*fn)(uint32_t))
+static void map_case(sql_eval *E, const sql_node *n, ce_sql_value *a, ce_sql_value *out, bool upper)
 {
     const char *s = a[0].str.ptr;
     size_t len = a[0].str.len, i = 0, need = 0;
@@ -55,10 +69,10 @@ static void map_case(sql_eval *E, const sql_node *n, ce_sql_value *a, ce_sql_val
     char tmp[4];
     while (i < len) {
         size_t i0 = i;
-        uint32_t cp = ce__sql_utf8_next(s, len, &i), m = fn(cp);
+        uint32_t cp, m = case_step(s, len, &i, upper, &cp);
         if (m != cp) {
             changed = true;
-            need += ce__sql_utf8_put(m, tmp);
+            need += m < 0x80 ? 1 : ce__sql_utf8_put(m, tmp);
         } else {
             need += i - i0;
         }
@@ -76,8 +90,10 @@ static void map_case(sql_eval *E, const sql_node *n, ce_sql_value *a, ce_sql_val
     i = 0;
     while (i < len) {
         size_t i0 = i;
-        uint32_t cp = ce__sql_utf8_next(s, len, &i), m = fn(cp);
-        if (m != cp) {
+        uint32_t cp, m = case_step(s, len, &i, upper, &cp);
+        if (m < 0x80) {
+            o[k++] = (char)m;
+        } else if (m != cp) {
             k += ce__sql_utf8_put(m, o + k);
         } else {
             memcpy(o + k, s + i0, i - i0);
@@ -90,12 +106,12 @@ static void map_case(sql_eval *E, const sql_node *n, ce_sql_value *a, ce_sql_val
 
 static void fn_lower(sql_eval *E, const sql_node *n, ce_sql_value *a, ce_sql_value *out)
 {
-    map_case(E, n, a, out, ce__sql_to_lower);
+    map_case(E, n, a, out, false);
 }
 
 static void fn_upper(sql_eval *E, const sql_node *n, ce_sql_value *a, ce_sql_value *out)
 {
-    map_case(E, n, a, out, ce__sql_to_upper);
+    map_case(E, n, a, out, true);
 }
 
 static void fn_trim(sql_eval *E, const sql_node *n, ce_sql_value *a, ce_sql_value *out)

@@ -41,6 +41,15 @@ size_t ce__sql_utf8_count(const char *s, size_t len)
 {
     size_t n = 0, i = 0;
     while (i < len) {
+        if (i + 8 <= len) { /* eight ASCII bytes at a time */
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if ((w & 0x8080808080808080ULL) == 0) {
+                i += 8;
+                n += 8;
+                continue;
+            }
+        }
         if ((unsigned char)s[i] < 0x80)
             i++;
         else
@@ -127,8 +136,19 @@ bool ce__sql_like_match(const char *pat, size_t plen, const char *str, size_t sl
             p++;
             s++;
         } else if (star_p != (size_t)-1) {
+            /* Retry the text after the last '%' one character further on; when it starts
+             * with a literal byte, jump straight to that byte's next occurrence. */
             p = star_p;
-            ce__sql_utf8_next(str, slen, &star_s);
+            if ((unsigned char)str[star_s] < 0x80)
+                star_s++;
+            else
+                ce__sql_utf8_next(str, slen, &star_s);
+            if (p < plen && pat[p] != SQL_LIKE_ANY && pat[p] != SQL_LIKE_ONE) {
+                const char *q = star_s < slen ? memchr(str + star_s, pat[p], slen - star_s) : NULL;
+                if (!q)
+                    return false;
+                star_s = (size_t)(q - str);
+            }
             s = star_s;
         } else {
             return false;

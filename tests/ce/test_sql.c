@@ -786,3 +786,26 @@ TEST(case_mapping_table)
     EXPECT("LOWER('\xC7\x85')", "\"\xC7\x86\"");                 /* title case */
     EXPECT("UPPER('\xC7\x85')", "\"\xC7\x84\"");
 }
+
+/* Examples given in the text of cesql/spec.md (not all are in the TCK). */
+TEST(spec_text_examples)
+{
+    /* 3.7: Boolean to String casts and keyword case-insensitivity. */
+    EXPECT("TRUE = \"true\" AND FALSE = \"false\"", "true");
+    EXPECT("TRUE = \"TRUE\" OR FALSE = \"FALSE\"", "false");
+    /* 3.7: sequence = 10 casts sequence to Integer. */
+    EXPECT("num = 17", "true");
+    EXPECT("num + 3 = 20", "true");
+    /* 3.2: missing attributes give the zero value of the subexpression's type. */
+    EXPECT_ERR("true AND (nope = \"\")", "false", MISSING_ATTRIBUTE);
+    EXPECT_ERR("nope * 5", "0", MISSING_ATTRIBUTE);
+    EXPECT_ERR("1 / nope", "0", MISSING_ATTRIBUTE);
+    /* 3.4.3: the pattern _b* style examples (with % for the SQL wildcard). */
+    EXPECT("'abc\\%' LIKE 'abc\\%'", "false"); /* value abc\% vs pattern matching "abc%" */
+    EXPECT("'abc%' LIKE 'abc\\%'", "true");
+    EXPECT("'abcd' LIKE 'abc\\%'", "false");
+    /* 2: keywords in any case. */
+    EXPECT("int(myint) < int(num) or int(myint) < 1000", "true");
+    /* 3.4.4: EXISTS of required attributes on a valid event. */
+    EXPECT("EXISTS specversion AND EXISTS id AND EXISTS source AND EXISTS type", "true");
+}
