@@ -71,8 +71,10 @@ typedef struct ce_kafka_message {
 CE_EXTERN ce_mode ce_kafka_mode(const char *content_type, size_t len);
 
 /* Decode a record into a new event (*out, owned by the caller; NULL on failure). `lim` may be
- * NULL for defaults: max_event_bytes caps the value in every mode, max_attributes the number of
- * ce_ headers. The key is not consulted (no attribute is ever derived from it).
+ * NULL for defaults (zero fields too): max_event_bytes caps the value in every mode,
+ * max_attributes the ce_ headers plus content-type in binary mode. The key is not consulted
+ * (no attribute is ever derived from it); extensions decode as String (headers carry only
+ * canonical strings).
  * Errors name the header at fault: CE_EHEADER, CE_EUTF8, CE_EBADNAME, CE_EBADVALUE,
  * CE_EDUPLICATE, CE_EMISSING, CE_ESPECVERSION, CE_ELIMIT, CE_ETOOBIG, CE_EMODE (batch),
  * CE_EUNSUPPORTED (a structured format other than JSON), CE_EDATA (structured with a null
