@@ -125,8 +125,8 @@ static ssize_t window(cer_log__cursor *c, uint64_t pos, size_t need, uint64_t si
 }
 
 /* Is there a valid record at q, at most (q - c->pos) / REC_MIN + 1 offsets after the last one?
- * Returns 1/0, or -errno. */
-static int valid_at(cer_log__cursor *c, uint64_t q, uint64_t size)
+ * Returns 1/0 (its offset in *off), or -errno. */
+static int valid_at(cer_log__cursor *c, uint64_t q, uint64_t size, int64_t *off)
 {
     const uint8_t *p;
     ssize_t n = window(c, q, CER_LOG__REC_FIXED, size, &p);
@@ -135,10 +135,10 @@ static int valid_at(cer_log__cursor *c, uint64_t q, uint64_t size)
     if (n < (ssize_t)CER_LOG__REC_FIXED)
         return 0;
     uint64_t total = (uint64_t)cer_log__get32(p) + 4;
-    int64_t off = (int64_t)cer_log__get64(p + 12);
+    *off = (int64_t)cer_log__get64(p + 12);
     int64_t most = c->last_offset + 1 + (int64_t)((q - c->pos) / CER_LOG__REC_MIN);
     if (total < CER_LOG__REC_MIN || total > c->max_record || q + total > size ||
-        off <= c->last_offset || off > most)
+        *off <= c->last_offset || *off > most)
         return 0;
     n = window(c, q, (size_t)total, size, &p);
     if (n < 0)
@@ -149,18 +149,21 @@ static int valid_at(cer_log__cursor *c, uint64_t q, uint64_t size)
 }
 
 /* The bytes at c->pos are not a valid record: find the next valid one. `total` is the length
- * the bad record claims (0 if unusable). */
+ * the bad record claims (0 if unusable). When the record right after that length is the one
+ * expected after a single bad record, the damage was inside the record and only it is lost;
+ * otherwise search byte by byte for the earliest valid record. */
 static cer_log__cur_status resync(cer_log__cursor *c, uint64_t size, uint64_t total, int *err)
 {
     uint64_t found = 0;
+    int64_t off = 0;
     int v = 0;
     if (total && c->pos + total < size) {
-        v = valid_at(c, c->pos + total, size);
-        if (v > 0)
+        v = valid_at(c, c->pos + total, size, &off);
+        if (v > 0 && off == c->last_offset + 2)
             found = c->pos + total;
     }
     for (uint64_t q = c->pos + 1; !found && v >= 0 && q + CER_LOG__REC_MIN <= size; q++) {
-        v = valid_at(c, q, size);
+        v = valid_at(c, q, size, &off);
         if (v > 0)
             found = q;
     }
@@ -173,11 +176,9 @@ static cer_log__cur_status resync(cer_log__cursor *c, uint64_t size, uint64_t to
         c->buf.len = 0;
         return CER_LOG__CUR_TAIL;
     }
-    const uint8_t *p;
-    window(c, found, CER_LOG__REC_FIXED, size, &p); /* in the window: valid_at read it */
     c->bad_pos = c->pos;
     c->bad_end = found;
-    c->skip_offset = (int64_t)cer_log__get64(p + 12);
+    c->skip_offset = off;
     c->pos = found;
     return CER_LOG__CUR_SKIP;
 }

@@ -138,6 +138,7 @@ static LT_UNUSED void lt_sleep_ms(int ms)
 /* Whole file into a malloc'd buffer; NULL when absent. */
 static LT_UNUSED unsigned char *lt_slurp(const char *path, size_t *len)
 {
+    *len = 0;
     int fd = open(path, O_RDONLY);
     if (fd < 0)
         return NULL;
@@ -190,6 +191,123 @@ static LT_UNUSED uint64_t lt_rand(uint64_t *s)
     x ^= x >> 7;
     x ^= x << 17;
     return *s = x;
+}
+
+/* A record read back, copied out of the reader's buffer. */
+typedef struct lt_got {
+    int64_t offset, ts;
+    int key_null, value_null;
+    char *key, *value;
+    size_t key_len, value_len, nheaders;
+} lt_got;
+
+typedef struct lt_gots {
+    lt_got *r;
+    size_t n;
+} lt_gots;
+
+static LT_UNUSED char *lt_dup(const void *p, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (n)
+        memcpy(d, p, n);
+    d[n] = 0;
+    return d;
+}
+
+/* Read every record currently in topic-part (from the earliest) without waiting. Returns the
+ * number of errors other than CER_LOG_EAGAIN seen (each also fails the test unless allowed). */
+static LT_UNUSED lt_gots lt_read_all(const char *dir, const char *topic, int part,
+                                     const cer_log_conf *conf)
+{
+    lt_gots g = {NULL, 0};
+    cer_log_reader *r;
+    char err[512];
+    if (cer_log_reader_open(&r, dir, topic, part, conf, err, sizeof err) != 0) {
+        cer_test_fail(__FILE__, __LINE__, "reader_open: %s", err);
+        return g;
+    }
+    size_t cap = 0;
+    for (;;) {
+        cer_log_rec rec;
+        int rc = cer_log_reader_next(r, &rec, 0, err, sizeof err);
+        if (rc == CER_LOG_EAGAIN)
+            break;
+        if (rc) {
+            cer_test_fail(__FILE__, __LINE__, "reader_next: %s: %s", cer_log_err_name(rc), err);
+            break;
+        }
+        if (g.n == cap) {
+            cap = cap ? cap * 2 : 64;
+            g.r = realloc(g.r, cap * sizeof *g.r);
+        }
+        lt_got *o = &g.r[g.n++];
+        o->offset = rec.offset;
+        o->ts = rec.timestamp_ms;
+        o->key_null = rec.key == NULL;
+        o->value_null = rec.value == NULL;
+        o->key = lt_dup(rec.key, rec.key_len);
+        o->value = lt_dup(rec.value, rec.value_len);
+        o->key_len = rec.key_len;
+        o->value_len = rec.value_len;
+        o->nheaders = rec.header_count;
+    }
+    cer_log_reader_close(r);
+    return g;
+}
+
+static LT_UNUSED void lt_gots_free(lt_gots *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        free(g->r[i].key);
+        free(g->r[i].value);
+    }
+    free(g->r);
+    g->r = NULL;
+    g->n = 0;
+}
+
+/* Append records 0..n-1 with lt_value(i) values (key "k<i>") to topic-part; returns the log. */
+static LT_UNUSED void lt_fill(cer_log *l, const char *topic, int part, uint64_t from, uint64_t n,
+                              int64_t ts)
+{
+    char val[256], key[32];
+    for (uint64_t i = from; i < from + n; i++) {
+        lt_value(val, sizeof val, i);
+        snprintf(key, sizeof key, "k%llu", (unsigned long long)i);
+        cer_log_rec r = lt_rec(key, val, ts);
+        char err[512];
+        int64_t off;
+        int rc = cer_log_append(l, topic, part, &r, NULL, &off, err, sizeof err);
+        if (rc != 0 || off != (int64_t)i) {
+            cer_test_fail(__FILE__, __LINE__, "append %llu: rc %d off %lld: %s",
+                          (unsigned long long)i, rc, (long long)off, err);
+            return;
+        }
+    }
+}
+
+/* Check that g holds exactly the lt_fill records whose indexes are in [from, to) except `skip`
+ * (-1 for none), in order. */
+static LT_UNUSED void lt_check_fill(const lt_gots *g, uint64_t from, uint64_t to, int64_t skip)
+{
+    size_t want = (size_t)(to - from) - (skip >= (int64_t)from && skip < (int64_t)to);
+    if (g->n != want)
+        cer_test_fail(__FILE__, __LINE__, "read %zu records, expected %zu", g->n, want);
+    size_t k = 0;
+    char val[256];
+    for (uint64_t i = from; i < to && k < g->n; i++) {
+        if ((int64_t)i == skip)
+            continue;
+        size_t n = lt_value(val, sizeof val, i);
+        const lt_got *o = &g->r[k++];
+        if (o->offset != (int64_t)i || o->value_len != n || memcmp(o->value, val, n) != 0) {
+            cer_test_fail(__FILE__, __LINE__, "record %zu: offset %lld (want %llu), value %.*s",
+                          k - 1, (long long)o->offset, (unsigned long long)i, (int)o->value_len,
+                          o->value);
+            return;
+        }
+    }
 }
 
 #endif
