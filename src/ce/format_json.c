@@ -69,7 +69,8 @@ static void decoder_free(decoder *d)
 {
     if (d->seen != d->seen_local)
         ce__free(d->seen);
-    ce_buf_free(&d->namebuf);
+    if (d->namebuf.ptr)
+        ce_buf_free(&d->namebuf);
 }
 
 static int syntax(decoder *d, const ce__json_err *err)
@@ -143,14 +144,18 @@ typedef struct strval {
     char *heap; /* to free, or NULL */
 } strval;
 
-static int unescape_value(decoder *d, ce_slice body, bool escaped, strval *out)
+static int unescape_slow(decoder *d, ce_slice body, strval *out);
+
+static inline int unescape_value(decoder *d, ce_slice body, bool escaped, strval *out)
 {
     out->heap = NULL;
-    if (!escaped) {
-        out->ptr = body.ptr;
-        out->len = body.len;
-        return 0;
-    }
+    out->ptr = body.ptr;
+    out->len = body.len;
+    return escaped ? unescape_slow(d, body, out) : 0;
+}
+
+static int unescape_slow(decoder *d, ce_slice body, strval *out)
+{
     char *dst = d->scratch;
     if (body.len > sizeof d->scratch) {
         dst = out->heap = ce__malloc(body.len);

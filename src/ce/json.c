@@ -122,16 +122,9 @@ int ce__json_string_slow(const char *b, size_t len, size_t *pos, size_t i, ce_sl
     bool esc = false;
     int rc = 0;
     for (;;) {
-        if (CE__LIKELY(len - i >= 8)) {
-            uint64_t m = ce__json_special8(ce__json_load64(b + i));
-            if (!m) {
-                i += 8;
-                continue;
-            }
-            i += ce__json_first_flag(m);
-        } else if (i >= len) {
+        i = ce__json_plain_run(b, len, i);
+        if (i >= len)
             return fail(err, CE_ESYNTAX, *pos, "unterminated string");
-        }
         unsigned char c = u[i];
         if (c == '"')
             break;
@@ -437,6 +430,38 @@ int ce__json_skip(const char *b, size_t len, size_t *pos, uint32_t depth, uint32
 
 static const char hexdig[] = "0123456789abcdef";
 
+/* Index of the first byte at or after i that a JSON string must escape ('"', '\\', < 0x20);
+ * n if none. Bytes >= 0x80 pass. */
+static inline size_t escape_run(const char *s, size_t n, size_t i)
+{
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                  ctl = _mm_set1_epi8(0x1F);
+    while (n - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v); /* v <= 0x1F */
+        __m128i m =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)), low);
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits)
+            return i + (size_t)__builtin_ctz(bits);
+        i += 16;
+    }
+#endif
+    while (n - i >= 8) {
+        uint64_t v = ce__json_load64(s + i);
+        uint64_t m = ce__json_special8(v) & ~v;
+        if (m) {
+            i += ce__json_first_flag(m);
+            break;
+        }
+        i += 8;
+    }
+    while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
+        i++;
+    return i;
+}
+
 int ce__json_write_string(ce_buf *out, const char *s, size_t n)
 {
     size_t start = out->len, i = 0;
@@ -446,21 +471,7 @@ int ce__json_write_string(ce_buf *out, const char *s, size_t n)
     out->ptr[out->len++] = '"';
     for (;;) {
         /* Find the next byte to escape: '"', '\\' or < 0x20 (bytes >= 0x80 pass through). */
-        size_t run = i;
-        for (;;) {
-            if (n - run >= 8) {
-                uint64_t v = ce__json_load64(s + run);
-                uint64_t m = ce__json_special8(v) & ~v;
-                if (!m) {
-                    run += 8;
-                    continue;
-                }
-                run += ce__json_first_flag(m);
-            }
-            while (run < n && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\')
-                run++;
-            break;
-        }
+        size_t run = escape_run(s, n, i);
         /* Room for the run is there: n + 2 was reserved and each escape reserves its own. */
         memcpy(out->ptr + out->len, s + i, run - i);
         out->len += run - i;

@@ -9,11 +9,20 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "cerelay/ce.h"
 
 /* Where and why a scan failed: `off` is the byte offset into the whole input, `what` a static
  * description ("unterminated string"). Turned into "byte N: what" by ce__json_errstr. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CE__JSON_LIKELY(x) __builtin_expect(!!(x), 1)
+#else
+#define CE__JSON_LIKELY(x) (x)
+#endif
+
 typedef struct ce__json_err {
     size_t off;
     const char *what;
@@ -22,7 +31,8 @@ typedef struct ce__json_err {
 /* Index of the first non-whitespace byte (RFC 8259 ws: space, tab, LF, CR) at or after i. */
 static inline size_t ce__json_ws(const char *b, size_t len, size_t i)
 {
-    while (i < len && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t'))
+    while (i < len && (unsigned char)b[i] <= ' ' &&
+           (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t'))
         i++;
     return i;
 }
@@ -64,6 +74,43 @@ static inline size_t ce__json_first_flag(uint64_t m)
 #endif
 }
 
+/* True for the bytes a string scan must stop at: '"', '\\', < 0x20 and >= 0x80. */
+static inline bool ce__json_special(unsigned char c)
+{
+    return c == '"' || c == '\\' || (unsigned char)(c - 0x20) >= 0x60;
+}
+
+/* Index of the first byte at or after i that is '"', '\\', < 0x20 or >= 0x80; len if none.
+ * Sixteen bytes at a time with SSE2 (a signed compare with 0x20 catches both < 0x20 and
+ * >= 0x80), then eight with ce__json_special8, then one. */
+static inline size_t ce__json_plain_run(const char *b, size_t len, size_t i)
+{
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                  space = _mm_set1_epi8(0x20);
+    while (len - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                                 _mm_cmplt_epi8(v, space));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits)
+            return i + (size_t)__builtin_ctz(bits);
+        i += 16;
+    }
+#endif
+    while (len - i >= 8) {
+        uint64_t m = ce__json_special8(ce__json_load64(b + i));
+        if (m) {
+            i += ce__json_first_flag(m);
+            break;
+        }
+        i += 8;
+    }
+    while (i < len && !ce__json_special((unsigned char)b[i]))
+        i++;
+    return i;
+}
+
 /* The general string scanner, resuming at b[i] (everything from the opening quote up to i is
  * known to be plain ASCII). Use ce__json_string. */
 int ce__json_string_slow(const char *b, size_t len, size_t *pos, size_t i, ce_slice *body,
@@ -77,20 +124,13 @@ int ce__json_string_slow(const char *b, size_t len, size_t *pos, size_t i, ce_sl
 static inline int ce__json_string(const char *b, size_t len, size_t *pos, ce_slice *body,
                                   bool *escaped, ce__json_err *err)
 {
-    size_t start = *pos + 1, i = start;
-    while (len - i >= 8) {
-        uint64_t m = ce__json_special8(ce__json_load64(b + i));
-        if (m) {
-            i += ce__json_first_flag(m);
-            if (b[i] != '"')
-                break;
-            body->ptr = b + start;
-            body->len = i - start;
-            *escaped = false;
-            *pos = i + 1;
-            return 0;
-        }
-        i += 8;
+    size_t start = *pos + 1, i = ce__json_plain_run(b, len, start);
+    if (CE__JSON_LIKELY(i < len && b[i] == '"')) {
+        body->ptr = b + start;
+        body->len = i - start;
+        *escaped = false;
+        *pos = i + 1;
+        return 0;
     }
     return ce__json_string_slow(b, len, pos, i, body, escaped, err);
 }
