@@ -395,7 +395,10 @@ static int decode_object(decoder *d, size_t *pos)
     }
     d->nseen = 0;
     d->namebuf.len = 0;
+    /* Null members are not attributes, but they still cost a duplicate check: bound them too,
+     * so that a body of a million "x1":null members cannot make the check quadratic. */
     uint32_t seen_bits = 0, nattr = 0;
+    uint64_t nmembers = 0, max_members = 2 * (uint64_t)d->lim.max_attributes;
     member_value data, b64;
     bool have_data = false, have_b64 = false;
     i = ce__json_ws(d->buf, d->len, i + 1);
@@ -419,6 +422,12 @@ static int decode_object(decoder *d, size_t *pos)
         if ((rc = scan_value(d, &i, &v)))
             return rc;
         int k = spec_bit(name, nlen);
+        bool is_data = (nlen == 4 && memcmp(name, "data", 4) == 0) ||
+                       (nlen == 11 && memcmp(name, "data_base64", 11) == 0);
+        if (!is_data && ++nmembers > max_members)
+            return ce__errf(CE_ELIMIT, d->errstr, d->errstr_size,
+                            "attribute '%.*s': more than %llu members", (int)nlen, name,
+                            (unsigned long long)max_members);
         if (k >= 0) {
             if (seen_bits & (1u << k))
                 goto duplicate;

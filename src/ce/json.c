@@ -368,6 +368,17 @@ value:
         goto after;
     default:
         if (b[i] == '-' || is_digit(b[i])) {
+            /* Fast path for plain integers such as token counts; the rest goes the long way. */
+            size_t j = i + (b[i] == '-');
+            if (j < len && b[j] >= '1' && b[j] <= '9') {
+                do
+                    j++;
+                while (j < len && is_digit(b[j]));
+                if (j < len && b[j] != '.' && (b[j] | 0x20) != 'e') {
+                    i = j;
+                    goto after;
+                }
+            }
             if ((rc = ce__json_number(b, len, &i, &flag, err)))
                 return rc;
             goto after;

@@ -526,6 +526,17 @@ TEST(attribute_limit)
     snprintf(buf + n, sizeof buf - (size_t)n, ",\"one\":null}");
     CHECK_EQ_INT(ce_json_decode(buf, strlen(buf), NULL, &e, err, sizeof err), 0);
     ce_event_destroy(e);
+    /* ... but they are bounded too (twice max_attributes members in all), so that duplicate
+     * detection stays cheap on hostile input. */
+    n = snprintf(buf, sizeof buf, "{" HEAD);
+    for (int k = 0; k < 124; k++)
+        n += snprintf(buf + n, sizeof buf - (size_t)n, ",\"n%d\":null", k);
+    snprintf(buf + n, sizeof buf - (size_t)n, ",\"data\":1}");
+    CHECK_EQ_INT(ce_json_decode(buf, strlen(buf), NULL, &e, err, sizeof err), 0); /* 128 */
+    ce_event_destroy(e);
+    snprintf(buf + n, sizeof buf - (size_t)n, ",\"last\":null}");
+    CHECK_EQ_INT(ce_json_decode(buf, strlen(buf), NULL, &e, err, sizeof err), CE_ELIMIT);
+    CHECK_EQ_STR(err, "attribute 'last': more than 128 members");
 }
 
 TEST(decode_into_reuses_event)
