@@ -445,6 +445,8 @@ static const char hexdig[] = "0123456789abcdef";
  * n if none. Bytes >= 0x80 pass. */
 static inline size_t escape_run(const char *s, size_t n, size_t i)
 {
+    const size_t start = i;
+    (void)start; /* only the little-endian tail uses it */
 #if defined(__SSE2__)
     const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
                   ctl = _mm_set1_epi8(0x1F);
@@ -468,6 +470,15 @@ static inline size_t escape_run(const char *s, size_t n, size_t i)
         }
         i += 8;
     }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (i < n && n - start >= 8 && n - i < 8) {
+        /* The last eight bytes, overlapping ones this call already found clean: those cannot
+         * be flagged (no special byte below them to borrow from), so the first flag is real. */
+        uint64_t v = ce__json_load64(s + n - 8);
+        uint64_t m = ce__json_special8(v) & ~v;
+        return m ? n - 8 + ce__json_first_flag(m) : n;
+    }
+#endif
     while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
         i++;
     return i;

@@ -436,3 +436,55 @@ TEST(special8_exhaustive)
         }
     }
 }
+
+/* Byte-at-a-time reference for ce__json_write_string. */
+static size_t ref_escape(const unsigned char *s, size_t n, char *out)
+{
+    size_t o = 0;
+    out[o++] = '"';
+    for (size_t k = 0; k < n; k++) {
+        unsigned char c = s[k];
+        if (c == '"' || c == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)c;
+        } else if (c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {
+            out[o++] = '\\';
+            out[o++] = c == '\b' ? 'b' : c == '\f' ? 'f' : c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+        } else if (c < 0x20) {
+            o += (size_t)sprintf(out + o, "\\u%04x", c);
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o++] = '"';
+    return o;
+}
+
+TEST(string_escaping_matches_reference)
+{
+    /* Random strings dense in bytes to escape, every length up to 40: several specials close
+     * together exercise each fast path's tail handling after an escape. */
+    static const unsigned char alpha[] = {'a', '"', '\\', '\n', 0x01, 0x1f, 0x7f, 0xc3, 0xa9, ' '};
+    uint64_t seed = 7;
+    unsigned char in[40];
+    char want[300];
+    ce_buf b;
+    ce_buf_init(&b);
+    for (int iter = 0; iter < 100000; iter++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t n = (size_t)(seed >> 33) % 41;
+        for (size_t k = 0; k < n; k++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            in[k] = (seed >> 60) < 9 ? 'x' : alpha[(seed >> 33) % sizeof alpha];
+        }
+        size_t w = ref_escape(in, n, want);
+        b.len = 0;
+        CHECK_EQ_INT(ce__json_write_string(&b, (const char *)in, n), 0);
+        if (b.len != w || memcmp(b.ptr, want, w) != 0) {
+            cer_test_fail(__FILE__, __LINE__, "iteration %d:\n  got:      %.*s\n  expected: %.*s",
+                          iter, (int)b.len, b.ptr, (int)w, want);
+            break;
+        }
+    }
+    ce_buf_free(&b);
+}
