@@ -131,7 +131,7 @@ ssize_t cer_log__pread_full(int fd, void *p, size_t n, uint64_t pos)
 }
 
 int cer_log__write_atomic(const char *dir, const char *path, const void *data, size_t len,
-                          char *errstr, size_t errstr_size)
+                          bool durable, char *errstr, size_t errstr_size)
 {
     char tmp[CER_LOG__PATH_MAX];
     int rc = cer_log__path(tmp, errstr, errstr_size, "%s.tmp.%ld", path, (long)getpid());
@@ -141,7 +141,7 @@ int cer_log__write_atomic(const char *dir, const char *path, const void *data, s
     if (fd < 0)
         return cer_log__errno(errno, errstr, errstr_size, "create", tmp);
     int e = cer_log__write_all(fd, data, len);
-    if (e == 0 && fsync(fd) != 0)
+    if (e == 0 && durable && fsync(fd) != 0)
         e = -errno;
     close(fd);
     if (e == 0 && rename(tmp, path) != 0)
@@ -150,7 +150,7 @@ int cer_log__write_atomic(const char *dir, const char *path, const void *data, s
         unlink(tmp);
         return cer_log__errno(-e, errstr, errstr_size, "write", path);
     }
-    return cer_log__fsync_dir(dir, errstr, errstr_size);
+    return durable ? cer_log__fsync_dir(dir, errstr, errstr_size) : 0;
 }
 
 int cer_log__read_small(const char *path, size_t cap, char **out, size_t *len, char *errstr,

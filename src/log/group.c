@@ -135,7 +135,7 @@ static int save(cer_log_group *g, char *errstr, size_t errstr_size)
                                  (int)g->e[i].partition, g->e[i].topic);
     b.len += (size_t)sprintf((char *)b.ptr + b.len, "crc32c %08x\n",
                              (unsigned)cer_log_crc32c(0, b.ptr, b.len));
-    rc = cer_log__write_atomic(g->dir, g->path, b.ptr, b.len, errstr, errstr_size);
+    rc = cer_log__write_atomic(g->dir, g->path, b.ptr, b.len, true, errstr, errstr_size);
     cer_log__buf_free(&b);
     return rc;
 }

@@ -127,7 +127,7 @@ static int write_one(const char *pdir, const cer_log__index *ix, bool time_index
     char path[CER_LOG__PATH_MAX];
     rc = cer_log__index_path(path, pdir, ix->base, time_index);
     if (rc == 0)
-        rc = cer_log__write_atomic(pdir, path, b.ptr, b.len, errstr, errstr_size);
+        rc = cer_log__write_atomic(pdir, path, b.ptr, b.len, false, errstr, errstr_size);
     cer_log__buf_free(&b);
     return rc;
 }

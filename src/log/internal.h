@@ -140,9 +140,10 @@ int cer_log__path(char *out, char *errstr, size_t errstr_size, const char *fmt, 
     CER_LOG__PRINTF(4, 5);
 int cer_log__mkdir(const char *path, char *errstr, size_t errstr_size); /* ok if it exists */
 int cer_log__fsync_dir(const char *path, char *errstr, size_t errstr_size);
-/* Replace `path` atomically with data: temp file, write, fsync, rename, fsync directory. */
+/* Replace `path` atomically with data: temp file, write, rename. When `durable`, the temp file
+ * is fsynced before the rename and the directory after it. */
 int cer_log__write_atomic(const char *dir, const char *path, const void *data, size_t len,
-                          char *errstr, size_t errstr_size);
+                          bool durable, char *errstr, size_t errstr_size);
 /* Read a whole file of at most `cap` bytes into a new NUL-terminated buffer (*out, caller
  * frees). CER_LOG_ENOTFOUND when absent, CER_LOG_ETOOBIG when larger than cap. */
 int cer_log__read_small(const char *path, size_t cap, char **out, size_t *len, char *errstr,
@@ -269,7 +270,8 @@ void cer_log__index_header(uint8_t out[CER_LOG__IDX_HDR], const char *magic, uin
                            int64_t base, uint32_t flags);
 void cer_log__oent_encode(uint8_t out[CER_LOG__OENT], const cer_log__oent *e);
 void cer_log__tent_encode(uint8_t out[CER_LOG__TENT], const cer_log__tent *e);
-/* Write both index files from scratch (truncating). */
+/* Write both index files from scratch, atomically but without fsync: indexes are checked on
+ * open and rebuilt from the segment when they are missing or inconsistent. */
 int cer_log__index_write(const char *pdir, const cer_log__index *ix, char *errstr,
                          size_t errstr_size);
 /* Load both index files of segment `base` whose data is seg_size bytes. Entries that point past

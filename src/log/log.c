@@ -112,7 +112,8 @@ static int topic_load(cer_log *log, const char *name, int32_t n, bool write_meta
         int len = snprintf(meta, sizeof meta, "cerelay-topic 1\npartitions %d\n", (int)n);
         rc = cer_log__path(path, errstr, errstr_size, "%s/%s.topic", log->dir, name);
         if (rc == 0)
-            rc = cer_log__write_atomic(log->dir, path, meta, (size_t)len, errstr, errstr_size);
+            rc =
+                cer_log__write_atomic(log->dir, path, meta, (size_t)len, true, errstr, errstr_size);
     }
     if (rc) {
         topic_free(t);
