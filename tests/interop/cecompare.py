@@ -88,12 +88,13 @@ class Quirks:
     about the peer, never about cerelay; everything not listed must match exactly."""
 
     def __init__(self, adds_time=False, time_ns=1, unquote_attrs=False, key_partitionkey=False,
-                 bool_title=False):
+                 bool_title=False, ignore_attrs=()):
         self.adds_time = adds_time            # the peer invents `time` when the event has none
         self.time_ns = time_ns                # the peer keeps `time` only to this many ns
         self.unquote_attrs = unquote_attrs    # the peer does not percent-decode HTTP ce- headers
         self.key_partitionkey = key_partitionkey  # the peer maps the Kafka key to partitionkey
         self.bool_title = bool_title          # the peer writes a Boolean as "True"/"False"
+        self.ignore_attrs = ignore_attrs      # extensions the peer adds on its own
 
 
 def diff(expected, actual, quirks=None, key=None):
@@ -108,6 +109,9 @@ def diff(expected, actual, quirks=None, key=None):
     if q.key_partitionkey and "partitionkey" not in ea and key is not None \
             and aa.get("partitionkey") == key:
         del aa["partitionkey"]
+    for name in q.ignore_attrs:
+        if name not in ea:
+            aa.pop(name, None)
     for name in sorted(ea.keys() | aa.keys()):
         if name not in aa:
             out.append(f"attribute {name}: missing (expected {ea[name]!r})")

@@ -66,11 +66,27 @@ class Core:
         return self.kafka.from_kafka(m, self.fmt)
 
 
+def _is_json_type(ct):
+    mt = (ct or "application/json").split(";", 1)[0].strip().lower()
+    return mt.endswith("/json") or mt.endswith("+json")
+
+
 class V1:
+    """The 1.x API marshals every payload with json.dumps and unmarshals every Kafka value with
+    json.loads unless told otherwise; it asks the caller for data_marshaller and
+    data_unmarshaller callables for anything else. This peer passes the obvious ones: JSON for
+    JSON media types, the bytes (or text) as they are for the rest."""
+
     def __init__(self):
         from cloudevents.v1 import conversion, http, kafka
 
         self.conv, self.http, self.kafka = conversion, http, kafka
+
+    @staticmethod
+    def marshaller(ev):
+        if _is_json_type(ev.get("datacontenttype")):
+            return None  # the SDK's default: JSON
+        return lambda d: d
 
     def parse(self, line):
         return self.http.from_json(line)
@@ -80,7 +96,7 @@ class V1:
 
     def http_encode(self, ev, mode):
         f = self.conv.to_binary if mode == "binary" else self.conv.to_structured
-        headers, body = f(ev)
+        headers, body = f(ev, self.marshaller(ev))
         return dict(headers), body if body is not None else b""
 
     def http_decode(self, headers, body):
@@ -88,16 +104,22 @@ class V1:
 
     def kafka_encode(self, ev, mode):
         f = self.kafka.to_binary if mode == "binary" else self.kafka.to_structured
-        m = f(ev)
+        m = f(ev, data_marshaller=self.marshaller(ev))
         return list(m.headers.items()), m.key, m.value
 
     def kafka_decode(self, headers, key, value):
         h = dict(headers)
+        # from_* copy the key into partitionkey as given; bytes would not serialise to JSON.
+        key = key.decode("utf-8") if isinstance(key, bytes) else key
         m = self.kafka.KafkaMessage(headers=h, key=key, value=value)
-        ct = h.get("content-type", b"").decode("latin-1").lower()
-        if ct.startswith("application/cloudevents"):
+        ct = h["content-type"].decode("latin-1") if "content-type" in h else None
+        if ct and ct.lower().startswith("application/cloudevents"):
             return self.kafka.from_structured(m)
-        return self.kafka.from_binary(m)
+        if value is None:
+            return self.kafka.from_binary(m, data_unmarshaller=lambda d: None)
+        if _is_json_type(ct):
+            return self.kafka.from_binary(m)
+        return self.kafka.from_binary(m, data_unmarshaller=lambda d: d)
 
 
 def api(name):
