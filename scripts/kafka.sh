@@ -497,7 +497,7 @@ probe_once() {
 			grep -q 'broker 1 at' "$LOGS/probe.log"
 		;;
 	java)
-		timeout 30 "$JAVA" "${TOOL_JVM[@]}" -Dlog4j.configuration="file:$CONF/tools-log4j.properties" \
+		timeout 30 "$JAVA" "${TOOL_JVM[@]}" "${CDS_USE[@]}" -Dlog4j.configuration="file:$CONF/tools-log4j.properties" \
 			-cp "$LIB/*" kafka.admin.BrokerApiVersionsCommand \
 			--bootstrap-server "$HOST:$PORT" >"$LOGS/probe.log" 2>&1 </dev/null &&
 			grep -q "$HOST:$PORT (id: 1" "$LOGS/probe.log"
