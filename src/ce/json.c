@@ -1,6 +1,7 @@
 /* Strict RFC 8259 JSON scanner: validates and skips values in place (no tree, no allocation),
- * decodes strings and integers, and writes escaped strings. Strings are scanned eight bytes at a
- * time until a quote, backslash, control or non-ASCII byte shows up. Also ce_json_check. */
+ * decodes strings and integers, and writes escaped strings. Strings are scanned 16 bytes at a
+ * time (SSE2; 8 with portable bit tricks elsewhere) until a quote, backslash, control or non-ASCII
+ * byte shows up. Also ce_json_check. */
 #include <string.h>
 
 #include "ce/internal.h"
