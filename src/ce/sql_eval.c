@@ -1,6 +1,7 @@
 /* CESQL evaluator: walks a compiled program against one event without allocating. Errors
  * follow spec 3.2/3.3: an operator whose operand raised an error (or could not be cast)
  * yields the zero value of its own type; functions define their own error values. */
+#include <assert.h>
 #include <string.h>
 
 #include "ce/internal.h"
@@ -313,6 +314,7 @@ static void eval_call(sql_eval *E, const sql_node *n, ce_sql_value *out)
     }
     size_t e0 = ce__sql_nerr(E);
     ce_sql_value args[3];
+    assert(b->fixed && n->n <= 3);
     bool ok = true;
     for (uint32_t k = 0; k < n->n; k++)
         ok = operand(E, E->prog->kids[n->b + k], e0, &args[k]) && ok;
@@ -377,6 +379,7 @@ void ce__sql_eval_node(sql_eval *E, uint32_t idx, ce_sql_value *out)
 {
     ce_sql_ctx *c = E->ctx;
     size_t mark = c->top;
+    assert(idx < E->prog->nnodes && mark <= c->cap);
     eval_inner(E, &E->prog->nodes[idx], out);
     /* Release the scratch this subtree used, keeping only the bytes of a String result that
      * lives there (moved down to `mark`). */
