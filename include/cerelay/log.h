@@ -243,6 +243,15 @@ CER_LOG_EXTERN int cer_log_offsets(cer_log *log, const char *topic, int32_t part
 CER_LOG_EXTERN int cer_log_retention_run(cer_log *log, int64_t now_ms, size_t *deleted,
                                          char *errstr, size_t errstr_size);
 
+/* Delete the closed segments of topic/partition whose records all have offsets below
+ * `before_offset` (the active segment is never deleted): how a consumer that owns the log, such
+ * as the emitter's disk buffer, frees what it has finished with. *deleted (may be NULL) counts
+ * the segments removed. Returns 0, CER_LOG_EINVAL, CER_LOG_ENOTFOUND, CER_LOG_EIO.
+ * Thread-safe. */
+CER_LOG_EXTERN int cer_log_delete_before(cer_log *log, const char *topic, int32_t partition,
+                                         int64_t before_offset, size_t *deleted, char *errstr,
+                                         size_t errstr_size);
+
 /* Counters summed over all partitions since open. A plain value snapshot. */
 typedef struct cer_log_stats {
     uint64_t records;  /* records appended */

@@ -306,6 +306,9 @@ int cer_log__part_flush(cer_log__part *p, bool force_sync, char *errstr, size_t 
 void cer_log__part_offsets(cer_log__part *p, int64_t *start, int64_t *end);
 int cer_log__part_retention(cer_log__part *p, int64_t now_ms, size_t *deleted, char *errstr,
                             size_t errstr_size);
+/* Delete closed segments whose records all lie below before_offset. */
+int cer_log__part_delete_before(cer_log__part *p, int64_t before_offset, size_t *deleted,
+                                char *errstr, size_t errstr_size);
 void cer_log__part_stats(cer_log__part *p, cer_log_stats *acc);
 
 #endif

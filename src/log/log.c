@@ -433,6 +433,30 @@ int cer_log_retention_run(cer_log *log, int64_t now_ms, size_t *deleted, char *e
     return rc;
 }
 
+int cer_log_delete_before(cer_log *log, const char *name, int32_t partition, int64_t before_offset,
+                          size_t *deleted, char *errstr, size_t errstr_size)
+{
+    topic *t;
+    if (!log || !name || before_offset < 0)
+        return CER_LOG_EINVAL;
+    pthread_rwlock_rdlock(&log->lock);
+    int rc = get_topic(log, name, false, &t, NULL, 0);
+    if (rc == 0 && (partition < 0 || partition >= t->nparts))
+        rc = CER_LOG_ENOTFOUND;
+    size_t total = 0, before;
+    while (rc == 0) { /* one pass deletes at most 64 segments */
+        before = total;
+        rc = cer_log__part_delete_before(t->parts[partition], before_offset, &total, errstr,
+                                         errstr_size);
+        if (total - before < 64)
+            break;
+    }
+    pthread_rwlock_unlock(&log->lock);
+    if (deleted)
+        *deleted = total;
+    return rc;
+}
+
 void cer_log_stats_get(cer_log *log, cer_log_stats *out)
 {
     memset(out, 0, sizeof *out);

@@ -362,8 +362,10 @@ void cer_log__part_stats(cer_log__part *p, cer_log_stats *acc)
     pthread_mutex_unlock(&p->mu);
 }
 
-int cer_log__part_retention(cer_log__part *p, int64_t now_ms, size_t *deleted, char *errstr,
-                            size_t errstr_size)
+/* Delete the oldest closed segments chosen by retention (before_offset < 0) or, with
+ * before_offset >= 0, those whose records all lie below before_offset. */
+static int part_delete(cer_log__part *p, int64_t now_ms, int64_t before_offset, size_t *deleted,
+                       char *errstr, size_t errstr_size)
 {
     const cer_log_conf *c = p->conf;
     if (now_ms == 0)
@@ -378,16 +380,24 @@ int cer_log__part_retention(cer_log__part *p, int64_t now_ms, size_t *deleted, c
      * their newest record is older than retention.ms; stop at the first one to keep. */
     while (nv < p->nsegs && nv < 64) {
         const cer_log__seginfo *s = &p->segs[nv];
-        bool by_size = c->retention_bytes >= 0 && total - s->size >= (uint64_t)c->retention_bytes;
-        bool by_age = c->retention_ms >= 0 && s->max_ts < now_ms - c->retention_ms;
-        if (!by_size && !by_age)
-            break;
+        if (before_offset >= 0) {
+            if (s->next_offset > before_offset)
+                break;
+        } else {
+            bool by_size =
+                c->retention_bytes >= 0 && total - s->size >= (uint64_t)c->retention_bytes;
+            bool by_age = c->retention_ms >= 0 && s->max_ts < now_ms - c->retention_ms;
+            if (!by_size && !by_age)
+                break;
+        }
         total -= s->size;
         victims[nv] = *s;
         nv++;
     }
-    memmove(p->segs, p->segs + nv, (p->nsegs - nv) * sizeof *p->segs);
-    p->nsegs -= nv;
+    if (nv) {
+        memmove(p->segs, p->segs + nv, (p->nsegs - nv) * sizeof *p->segs);
+        p->nsegs -= nv;
+    }
     pthread_mutex_unlock(&p->mu);
     int rc = 0;
     for (size_t i = 0; i < nv; i++) {
@@ -411,4 +421,16 @@ int cer_log__part_retention(cer_log__part *p, int64_t now_ms, size_t *deleted, c
     if (deleted)
         *deleted += nv;
     return rc;
+}
+
+int cer_log__part_retention(cer_log__part *p, int64_t now_ms, size_t *deleted, char *errstr,
+                            size_t errstr_size)
+{
+    return part_delete(p, now_ms, -1, deleted, errstr, errstr_size);
+}
+
+int cer_log__part_delete_before(cer_log__part *p, int64_t before_offset, size_t *deleted,
+                                char *errstr, size_t errstr_size)
+{
+    return part_delete(p, 0, before_offset, deleted, errstr, errstr_size);
 }

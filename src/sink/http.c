@@ -69,7 +69,7 @@ static void sink_close(cer_sink *s)
         return;
     for (size_t i = 0; i < s->qn; i++) {
         if (s->cb)
-            s->cb(s->q[i].opaque, CER_SINK_ETRANSPORT, "sink closed before the event was sent");
+            s->cb(s->q[i].opaque, CER_SINK_EPURGED, "sink closed before the event was sent");
         ce_event_destroy(s->q[i].ev);
     }
     free(s->q);

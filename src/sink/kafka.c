@@ -17,6 +17,8 @@ struct cer_sink {
     ce_mode mode;
     cer_delivery_cb cb;
     size_t in_flight;
+    int fatal;
+    char fatal_reason[320];
 };
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -25,10 +27,26 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     s->in_flight--;
     if (!s->cb)
         return;
-    if (m->err)
+    /* Purged, or failed because the producer hit a fatal error: not the event's fault; the
+     * owner may resubmit it to a rebuilt producer. */
+    if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT ||
+        m->err == RD_KAFKA_RESP_ERR__FATAL || (s->fatal && rd_kafka_fatal_error(s->rk, NULL, 0)))
+        s->cb(m->_private, CER_SINK_EPURGED, rd_kafka_err2str(m->err));
+    else if (m->err)
         s->cb(m->_private, CER_SINK_ETRANSPORT, rd_kafka_err2str(m->err));
     else
         s->cb(m->_private, 0, NULL);
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    cer_sink *s = opaque;
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char why[200];
+        rd_kafka_fatal_error(rk, why, sizeof why);
+        snprintf(s->fatal_reason, sizeof s->fatal_reason, "kafka fatal error: %s", why);
+        s->fatal = 1;
+    }
 }
 
 static int set_prop(rd_kafka_conf_t *conf, const char *name, const char *value, char *errstr,
@@ -49,10 +67,11 @@ static void sink_close(cer_sink *s)
     if (!s)
         return;
     if (s->rk) {
-        if (s->in_flight) {
-            rd_kafka_purge(s->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-            rd_kafka_poll(s->rk, 0);
-        }
+        /* Purged messages are reported through the delivery callback; in-flight ones once
+         * their request completes or times out, so poll (bounded) until all are accounted. */
+        rd_kafka_purge(s->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        for (int i = 0; s->in_flight && i < 100; i++)
+            rd_kafka_poll(s->rk, 100);
         rd_kafka_destroy(s->rk);
     }
     ce_kafka_msg_destroy(s->msg);
@@ -124,6 +143,7 @@ static int sink_open(cer_sink **out, const cer_sink_conf *c, char *errstr, size_
         return rc;
     }
     rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
     rd_kafka_conf_set_opaque(conf, s);
     s->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
     if (!s->rk) {
@@ -160,7 +180,9 @@ static int sink_submit(cer_sink *s, const ce_event *ev, void *opaque, char *errs
         RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
     if (err) {
         rd_kafka_headers_destroy(hdrs);
-        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        /* A full queue, or a producer that hit a fatal error and awaits its rebuild: the event
+         * was not taken, the caller submits it again later. */
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL || err == RD_KAFKA_RESP_ERR__FATAL)
             return CER_SINK_EQUEUE;
         snprintf(errstr, errstr_size, "kafka: topic '%s': %s", topic, rd_kafka_err2str(err));
         return CER_SINK_ETRANSPORT;
@@ -182,6 +204,19 @@ static int sink_flush(cer_sink *s, int timeout_ms)
     return s->in_flight ? CER_SINK_ETIMEOUT : 0;
 }
 
+static int sink_fatal(cer_sink *s, char *errstr, size_t errstr_size)
+{
+    if (s->fatal)
+        snprintf(errstr, errstr_size, "%s", s->fatal_reason);
+    return s->fatal;
+}
+
+void cer_sink_kafka_test_fatal(cer_sink *s)
+{
+    rd_kafka_test_fatal_error(s->rk, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                              "injected by a test");
+}
+
 const cer_sink_ops cer_sink_kafka = {
     .name = "kafka",
     .open = sink_open,
@@ -189,4 +224,5 @@ const cer_sink_ops cer_sink_kafka = {
     .poll = sink_poll,
     .flush = sink_flush,
     .close = sink_close,
+    .fatal = sink_fatal,
 };

@@ -32,6 +32,7 @@ struct cer_sink {
     int32_t new_partitions;
     uint32_t rr; /* round-robin for null keys */
     cer_delivery_cb cb;
+    void (*on_position)(void *opaque, int32_t partition, int64_t offset);
     qrec q[BATCH_MAX];
     size_t qn;
     qhdr *hdrs;
@@ -66,6 +67,7 @@ static int sink_open(cer_sink **out, const cer_sink_conf *c, char *errstr, size_
     if (!s)
         return CE_ENOMEM;
     s->cb = c->on_delivery;
+    s->on_position = c->on_position;
     s->new_partitions = c->log_partitions > 0 ? c->log_partitions : 1;
     s->topic_tmpl = strdup(c->topic);
     s->key_tmpl = c->key ? strdup(c->key) : NULL;
@@ -145,6 +147,8 @@ static void drain(cer_sink *s)
                      (int)s->q[i].partition, why);
             deliver(s, i, j, CE_EIO, msg);
         } else {
+            for (size_t k = i; s->on_position && k < j; k++)
+                s->on_position(s->q[k].opaque, s->q[i].partition, base + (int64_t)(k - i));
             deliver(s, i, j, 0, NULL);
         }
         i = j;
@@ -260,6 +264,11 @@ static void sink_close(cer_sink *s)
     free(s->topic_tmpl);
     free(s->key_tmpl);
     free(s);
+}
+
+struct cer_log *cer_sink_log_handle(cer_sink *s)
+{
+    return s->log;
 }
 
 const cer_sink_ops cer_sink_log = {

@@ -18,6 +18,7 @@ typedef void (*cer_delivery_cb)(void *opaque, int err, const char *reason);
 #define CER_SINK_EQUEUE     -100 /* local queue full: poll, then submit again */
 #define CER_SINK_ETRANSPORT -101 /* the destination failed or refused the event */
 #define CER_SINK_ETIMEOUT   -102 /* flush timed out with events still in flight */
+#define CER_SINK_EPURGED    -103 /* not sent: the sink was closed or rebuilt first */
 
 /* Configuration common to every sink; fields a sink does not use are ignored. */
 typedef struct cer_sink_conf {
@@ -34,6 +35,9 @@ typedef struct cer_sink_conf {
     int log_partitions;         /* local log: partitions for new topics (default 1) */
     const char *fsync;          /* local log: always|interval|never */
     cer_delivery_cb on_delivery;
+    /* Log sink only (may be NULL): where each appended event went, called just before its
+     * successful delivery callback. */
+    void (*on_position)(void *opaque, int32_t partition, int64_t offset);
 } cer_sink_conf;
 
 typedef struct cer_sink cer_sink;
@@ -51,7 +55,12 @@ typedef struct cer_sink_ops {
     /* Send everything queued and wait up to timeout_ms for the outcomes. Returns 0 or
      * CER_SINK_ETIMEOUT. */
     int (*flush)(cer_sink *s, int timeout_ms);
+    /* Every submitted event not yet reported gets its callback with CER_SINK_EPURGED. */
     void (*close)(cer_sink *s);
+    /* Optional (NULL when the sink cannot fail that way): non-zero when the sink hit an
+     * unrecoverable error and must be closed and opened again (librdkafka fatal errors);
+     * errstr says why. */
+    int (*fatal)(cer_sink *s, char *errstr, size_t errstr_size);
 } cer_sink_ops;
 
 extern const cer_sink_ops cer_sink_kafka;
@@ -64,6 +73,18 @@ typedef struct cer_sink_handle {
     const cer_sink_ops *ops;
     cer_sink *s;
 } cer_sink_handle;
+
+/* The local log under a log sink (for the disk buffer's maintenance). */
+struct cer_log;
+struct cer_log *cer_sink_log_handle(cer_sink *s);
+/* Tests only: make a Kafka sink's producer raise a fatal error. */
+void cer_sink_kafka_test_fatal(cer_sink *s);
+
+/* The local log under a log sink (for the disk buffer's maintenance). */
+struct cer_log;
+struct cer_log *cer_sink_log_handle(cer_sink *s);
+/* Tests only: make a Kafka sink's producer raise a fatal error. */
+void cer_sink_kafka_test_fatal(cer_sink *s);
 
 /* Render a topic template ("{type}", "prefix.{tenantid}") for `e` into `scratch`; the result
  * is NUL-terminated in scratch. Returns 0 or CE_EMISSING naming the attribute. */

@@ -1,0 +1,124 @@
+/* cerelay emitter: publish CloudEvents from a C program without blocking, with background
+ * batching and delivery to Kafka, an HTTP endpoint, cerelay's local log or stdout, and an
+ * optional durable disk buffer so that no acknowledged event is lost across broker outages or
+ * process restarts. Library: libcerelay-emitter (links the core, the sinks and the local log). */
+#ifndef CERELAY_EMITTER_H
+#define CERELAY_EMITTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cerelay/ce.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Result codes beyond the core's ce_err codes. */
+#define CER_EQUEUE_FULL (-100) /* emit: the in-memory queue is at its byte limit; retry later */
+#define CER_ECLOSED     (-101) /* emit: the emitter is shutting down */
+#define CER_ETIMEOUT    (-102) /* flush: events still in flight when the timeout expired */
+#define CER_EDELIVERY   (-103) /* delivery callback: the destination refused or failed */
+#define CER_EDROPPED    (-104) /* delivery callback: dropped by the drop_oldest buffer policy */
+#define CER_EDEADLETTER (-105) /* delivery callback: rejected permanently, sent to dead letters */
+
+/* Configuration: string properties, set one by one (librdkafka style), so the set of settings
+ * can grow without changing the ABI. Keys (defaults in brackets):
+ *   binding                 kafka | http | log | stdout                         [stdout]
+ *   kafka.brokers           bootstrap servers "host:port,..."
+ *   kafka.topic             topic template, "{type}" gives one topic per type    [{type}]
+ *   kafka.key               key template; default: partitionkey, else subject
+ *   kafka.mode              binary | structured                                  [binary]
+ *   kafka.<librdkafka prop> any librdkafka property, e.g. kafka.compression.type=lz4,
+ *                           kafka.security.protocol=SASL_SSL; defaults enable.idempotence=true,
+ *                           acks=all, message.timeout.ms=0 (retry until delivered) when the
+ *                           disk buffer is on, 300000 otherwise
+ *   http.url                endpoint
+ *   http.mode               batch | structured | binary                           [batch]
+ *   http.batch_size         events per batch request                              [50]
+ *   http.flush_interval_ms  longest wait before a partial batch is sent           [5000]
+ *   http.header.<Name>      extra header; ${VAR} is taken from the environment
+ *   log.dir, log.topic, log.partitions, log.fsync   destination local log
+ *   buffer                  memory | disk                                         [memory]
+ *   buffer.dir              disk buffer directory (one writer process per dir)
+ *   buffer.max_bytes        disk buffer cap                                       [1073741824]
+ *   buffer.when_full        block | drop_oldest                                   [block]
+ *   buffer.fsync            always | interval | never                             [always]
+ *   buffer.partitions       buffer partitions (order is kept per key)             [4]
+ *   queue.max_bytes         in-memory queue cap, beyond which emit says FULL      [67108864]
+ *   dead_letter.dir         local log directory for permanently rejected events
+ *                           [buffer.dir/dead-letter, or none with the memory buffer]
+ */
+typedef struct cer_emitter_conf cer_emitter_conf;
+
+CE_EXTERN cer_emitter_conf *cer_emitter_conf_new(void);
+CE_EXTERN void cer_emitter_conf_destroy(cer_emitter_conf *c);
+/* Set `key` to `value` (copied). Returns 0, or CE_EINVAL with errstr naming the key or value
+ * at fault (unknown key, bad number, bad enum). */
+CE_EXTERN int cer_emitter_conf_set(cer_emitter_conf *c, const char *key, const char *value,
+                                   char *errstr, size_t errstr_size);
+
+/* Outcome of one emitted event, reported exactly once, from the emitter's background thread:
+ * err 0 when the destination acknowledged it, else CER_EDELIVERY, CER_EDEADLETTER, CER_EDROPPED
+ * or a ce_err code, with a human-readable reason valid during the call. `opaque` is what was
+ * passed to cer_emitter_emit. With the disk buffer, events still on disk when the process ends
+ * are delivered by a later process, whose callbacks get opaque NULL. */
+typedef void (*cer_delivery_fn)(void *ctx, void *opaque, int err, const char *reason);
+/* Called once an event is durably stored in the disk buffer (the relay's ack: local), from the
+ * background thread; err != 0 when the append failed (then the delivery callback also fires
+ * with that error). Not called with the memory buffer. */
+typedef void (*cer_persisted_fn)(void *ctx, void *opaque, int err);
+/* Operational messages (level: 3 error, 4 warning, 6 info). */
+typedef void (*cer_emitter_log_fn)(void *ctx, int level, const char *msg);
+
+CE_EXTERN void cer_emitter_conf_set_callbacks(cer_emitter_conf *c, cer_delivery_fn on_delivery,
+                                              cer_persisted_fn on_persisted,
+                                              cer_emitter_log_fn on_log, void *ctx);
+
+typedef struct cer_emitter cer_emitter;
+
+/* Create an emitter and start its background thread. `conf` is copied; the caller keeps it.
+ * With buffer=disk, a backlog left by an earlier process starts draining at once.
+ * Returns 0 or a negative code with errstr naming the setting or resource at fault. */
+CE_EXTERN int cer_emitter_new(cer_emitter **out, const cer_emitter_conf *conf, char *errstr,
+                              size_t errstr_size);
+
+/* Queue a copy of `ev` (which must validate) for delivery; never blocks on I/O. Returns 0,
+ * CER_EQUEUE_FULL (nothing queued: the caller should push back, e.g. HTTP 429/503),
+ * CER_ECLOSED, a validation error (errstr names the attribute) or CE_ENOMEM. Thread-safe. */
+CE_EXTERN int cer_emitter_emit(cer_emitter *em, const ce_event *ev, void *opaque, char *errstr,
+                               size_t errstr_size);
+
+/* Wait until every event emitted before the call has its final outcome (or, with the disk
+ * buffer, is delivered from the buffer), at most timeout_ms. Returns 0 or CER_ETIMEOUT.
+ * Thread-safe; must not be called from a callback. */
+CE_EXTERN int cer_emitter_flush(cer_emitter *em, int timeout_ms);
+
+typedef struct cer_emitter_stats {
+    uint64_t emitted;           /* accepted by cer_emitter_emit */
+    uint64_t rejected_full;     /* refused with CER_EQUEUE_FULL */
+    uint64_t persisted;         /* stored in the disk buffer */
+    uint64_t delivered;         /* acknowledged by the destination */
+    uint64_t failed;            /* final failures other than dead letters and drops */
+    uint64_t dead_lettered;     /* permanently rejected, written to dead letters */
+    uint64_t dropped;           /* removed by buffer.when_full=drop_oldest */
+    uint64_t retried;           /* resubmissions after a recoverable failure */
+    uint64_t producer_rebuilds; /* Kafka producer re-created after a fatal error */
+    uint64_t queue_bytes;       /* in the in-memory queue now */
+    uint64_t buffer_bytes;      /* on disk, not yet delivered (estimated from record sizes) */
+    uint64_t buffer_events;     /* events on disk, not yet delivered */
+    uint64_t in_flight;         /* submitted to the destination, outcome pending */
+} cer_emitter_stats;
+
+/* Snapshot of the counters. Thread-safe. */
+CE_EXTERN void cer_emitter_stats_get(cer_emitter *em, cer_emitter_stats *out);
+
+/* Stop accepting events, drain for at most drain_timeout_ms, stop the thread and free. Events
+ * not delivered by then get their delivery callback with CER_EDELIVERY (memory buffer) or stay
+ * in the disk buffer for the next process. NULL is a no-op. Not callable from a callback. */
+CE_EXTERN void cer_emitter_destroy(cer_emitter *em, int drain_timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CERELAY_EMITTER_H */

@@ -1,0 +1,466 @@
+/* The emitter: a bounded in-memory queue fed by cer_emitter_emit from any thread, and one
+ * background thread that moves events to the destination sink (memory buffer) or first into
+ * the disk buffer and from there to the destination (see buffer.c). Every event gets exactly
+ * one final callback; a Kafka producer that hits a fatal error is rebuilt and its unsent
+ * events are resubmitted. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "emitter/buffer.h"
+#include "emitter/internal.h"
+
+struct cer_emitter {
+    em_conf c;
+    pthread_mutex_t mu;
+    pthread_cond_t wake, done;
+    pthread_t thread;
+    bool thread_started, closing, stop;
+    volatile int test_fatal;
+    /* queue (under mu) */
+    em_trk *head, *tail;
+    uint64_t queue_bytes;
+    /* background thread only */
+    cer_sink_handle sink;
+    const char *props[EM_MAX_PROPS + 2], *headers[EM_MAX_PROPS + 1];
+    em_trk *retry_head, *retry_tail; /* purged by a rebuild, to resubmit first (memory mode) */
+    em_buffer *buf;
+    int64_t last_send_ns;
+    /* counters (under mu) */
+    cer_emitter_stats st;
+    uint64_t finished; /* events with a final outcome */
+};
+
+void em_log(cer_emitter *em, int level, const char *fmt, ...)
+{
+    if (!em->c.on_log)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    em->c.on_log(em->c.ctx, level, msg);
+}
+
+/* Rough memory footprint of an event, for the queue cap. */
+static size_t event_bytes(const ce_event *ev)
+{
+    size_t n = 256 + ce_event_data(ev).len, count = ce_event_attr_count(ev);
+    for (size_t i = 0; i < count; i++) {
+        const char *name;
+        ce_value v;
+        ce_event_attr_at(ev, i, &name, &v);
+        n += strlen(name) + v.str.len + v.bin.len + 32;
+    }
+    return n;
+}
+
+/* ---- final outcomes ----------------------------------------------------------------------- */
+
+void em_finish(cer_emitter *em, em_trk *t, int err, const char *reason)
+{
+    if (em->c.on_delivery)
+        em->c.on_delivery(em->c.ctx, t->opaque, err, reason);
+    pthread_mutex_lock(&em->mu);
+    if (err == 0)
+        em->st.delivered++;
+    else if (err == CER_EDEADLETTER)
+        em->st.dead_lettered++;
+    else if (err == CER_EDROPPED)
+        em->st.dropped++;
+    else
+        em->st.failed++;
+    if (em->st.in_flight)
+        em->st.in_flight--;
+    em->finished++;
+    pthread_cond_broadcast(&em->done);
+    pthread_mutex_unlock(&em->mu);
+    ce_event_destroy(t->ev);
+    free(t);
+}
+
+void em_count_retry(cer_emitter *em)
+{
+    pthread_mutex_lock(&em->mu);
+    em->st.retried++;
+    pthread_mutex_unlock(&em->mu);
+}
+
+/* Delivery callback of the remote sink (memory mode; buffer.c has its own). */
+static void on_remote(void *opaque, int err, const char *reason)
+{
+    em_trk *t = opaque;
+    cer_emitter *em = t->em;
+    if (err == CER_SINK_EPURGED && !em->closing) {
+        /* The producer is being rebuilt: resubmit this event to the new one. */
+        t->next = NULL;
+        if (em->retry_tail)
+            em->retry_tail->next = t;
+        else
+            em->retry_head = t;
+        em->retry_tail = t;
+        em_count_retry(em);
+        return;
+    }
+    em_finish(em, t, err ? CER_EDELIVERY : 0, reason);
+}
+
+/* ---- the remote sink ---------------------------------------------------------------------- */
+
+int em_sink_open(cer_emitter *em, cer_delivery_cb cb, char *errstr, size_t errstr_size)
+{
+    cer_sink_conf sc;
+    em->sink.ops = em_remote_sink(&em->c, &sc, em->props, em->headers);
+    sc.on_delivery = cb;
+    return em->sink.ops->open(&em->sink.s, &sc, errstr, errstr_size);
+}
+
+cer_sink_handle *em_sink(cer_emitter *em)
+{
+    return &em->sink;
+}
+
+/* Rebuild the sink after a fatal error. Its unsent events come back through the callback as
+ * purged and are resubmitted in order. */
+int em_sink_rebuild(cer_emitter *em, cer_delivery_cb cb)
+{
+    char why[512];
+    if (!em->sink.ops->fatal || !em->sink.ops->fatal(em->sink.s, why, sizeof why))
+        return 0;
+    em_log(em, 3, "rebuilding the producer: %s", why);
+    em->sink.ops->close(em->sink.s);
+    em->sink.s = NULL;
+    pthread_mutex_lock(&em->mu);
+    em->st.producer_rebuilds++;
+    pthread_mutex_unlock(&em->mu);
+    int rc = em_sink_open(em, cb, why, sizeof why);
+    if (rc)
+        em_log(em, 3, "cannot reopen the producer: %s", why);
+    return rc ? rc : 1;
+}
+
+/* Submit one tracked event to the sink. Returns 0 (submitted or finished with an error) or
+ * CER_SINK_EQUEUE (not submitted: try again later). */
+static int em_submit(cer_emitter *em, em_trk *t)
+{
+    char err[512];
+    int rc = em->sink.ops->submit(em->sink.s, t->ev, t, err, sizeof err);
+    if (rc == CER_SINK_EQUEUE)
+        return rc;
+    if (rc) {
+        em_finish(em, t, CER_EDELIVERY, err);
+        return 0;
+    }
+    pthread_mutex_lock(&em->mu);
+    em->st.in_flight++;
+    pthread_mutex_unlock(&em->mu);
+    return 0;
+}
+
+/* ---- background thread -------------------------------------------------------------------- */
+
+static em_trk *take_queue(cer_emitter *em)
+{
+    em_trk *h = em->head;
+    em->head = em->tail = NULL;
+    for (em_trk *t = h; t; t = t->next)
+        em->queue_bytes -= t->bytes;
+    em->st.queue_bytes = em->queue_bytes;
+    return h;
+}
+
+/* Memory mode: feed the sink from the retry list, then the queue; keeps what did not fit. */
+static void pump_memory(cer_emitter *em, em_trk **pending)
+{
+    while (em->retry_head) {
+        em_trk *t = em->retry_head;
+        if (em_submit(em, t) == CER_SINK_EQUEUE)
+            return;
+        em->retry_head = t->next;
+        if (!em->retry_head)
+            em->retry_tail = NULL;
+    }
+    while (*pending) {
+        em_trk *t = *pending;
+        em_trk *next = t->next;
+        if (em_submit(em, t) == CER_SINK_EQUEUE)
+            return;
+        *pending = next;
+    }
+}
+
+static void *run(void *arg)
+{
+    cer_emitter *em = arg;
+    em_trk *pending = NULL, **pending_tail = &pending;
+    for (;;) {
+        pthread_mutex_lock(&em->mu);
+        if (!em->head && !pending && !em->stop) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 20 * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&em->wake, &em->mu, &ts);
+        }
+        bool stop = em->stop;
+        em_trk *got = take_queue(em);
+        pthread_mutex_unlock(&em->mu);
+        if (got) {
+            *pending_tail = got;
+            while (*pending_tail)
+                pending_tail = &(*pending_tail)->next;
+        }
+        if (em->test_fatal && em->sink.s && em->sink.ops == &cer_sink_kafka) {
+            em->test_fatal = 0;
+            cer_sink_kafka_test_fatal(em->sink.s);
+        }
+        if (em->buf) {
+            em_buffer_step(em->buf, &pending);
+        } else {
+            pump_memory(em, &pending);
+            if (em->sink.s)
+                em->sink.ops->poll(em->sink.s, pending ? 10 : em->st.in_flight ? 1 : 0);
+            int64_t now = cer_mono_ns();
+            if (em->sink.s && em->c.binding == BIND_HTTP &&
+                now - em->last_send_ns > (int64_t)em->c.http_flush_ms * 1000000) {
+                em->sink.ops->flush(em->sink.s, 0);
+                em->last_send_ns = now;
+            }
+            if (em->sink.s)
+                em_sink_rebuild(em, on_remote);
+        }
+        if (stop) {
+            /* destroy() already waited for the drain timeout: what is left now fails */
+            while (pending) {
+                em_trk *n = pending->next;
+                em_finish(em, pending, CER_EDELIVERY, "emitter closed before the event was sent");
+                pending = n;
+            }
+            break;
+        }
+        pending_tail = &pending;
+        while (*pending_tail)
+            pending_tail = &(*pending_tail)->next;
+    }
+    return NULL;
+}
+
+/* ---- public API ----------------------------------------------------------------------------- */
+
+int cer_emitter_new(cer_emitter **out, const cer_emitter_conf *conf, char *errstr,
+                    size_t errstr_size)
+{
+    *out = NULL;
+    const em_conf *c = &conf->c;
+    if (c->binding == BIND_KAFKA && !c->kafka_brokers) {
+        snprintf(errstr, errstr_size, "emitter: binding kafka needs kafka.brokers");
+        return CE_EINVAL;
+    }
+    if (c->binding == BIND_HTTP && !c->http_url) {
+        snprintf(errstr, errstr_size, "emitter: binding http needs http.url");
+        return CE_EINVAL;
+    }
+    if (c->binding == BIND_LOG && !c->log_dir) {
+        snprintf(errstr, errstr_size, "emitter: binding log needs log.dir");
+        return CE_EINVAL;
+    }
+    if (c->disk && !c->buffer_dir) {
+        snprintf(errstr, errstr_size, "emitter: buffer disk needs buffer.dir");
+        return CE_EINVAL;
+    }
+    cer_emitter *em = calloc(1, sizeof *em);
+    if (!em)
+        return CE_ENOMEM;
+    em_conf_copy(&em->c, c);
+    pthread_mutex_init(&em->mu, NULL);
+    pthread_cond_init(&em->wake, NULL);
+    pthread_cond_init(&em->done, NULL);
+    int rc;
+    if (em->c.disk)
+        rc = em_buffer_open(&em->buf, em, &em->c, errstr, errstr_size);
+    else
+        rc = em_sink_open(em, on_remote, errstr, errstr_size);
+    if (rc == 0 && pthread_create(&em->thread, NULL, run, em) != 0) {
+        snprintf(errstr, errstr_size, "emitter: cannot start the background thread");
+        rc = CE_ENOMEM;
+    }
+    if (rc) {
+        if (em->buf)
+            em_buffer_close(em->buf);
+        if (em->sink.s)
+            em->sink.ops->close(em->sink.s);
+        em_conf_free(&em->c);
+        free(em);
+        return rc;
+    }
+    em->thread_started = true;
+    em->last_send_ns = cer_mono_ns();
+    *out = em;
+    return 0;
+}
+
+int cer_emitter_emit(cer_emitter *em, const ce_event *ev, void *opaque, char *errstr,
+                     size_t errstr_size)
+{
+    int rc = ce_event_validate(ev, errstr, errstr_size);
+    if (rc)
+        return rc;
+    size_t bytes = event_bytes(ev);
+    pthread_mutex_lock(&em->mu);
+    if (em->closing) {
+        pthread_mutex_unlock(&em->mu);
+        snprintf(errstr, errstr_size, "emitter is shutting down");
+        return CER_ECLOSED;
+    }
+    if (em->queue_bytes + bytes > em->c.queue_max) {
+        em->st.rejected_full++;
+        pthread_mutex_unlock(&em->mu);
+        snprintf(errstr, errstr_size, "emitter queue full (%llu bytes queued)",
+                 (unsigned long long)em->queue_bytes);
+        return CER_EQUEUE_FULL;
+    }
+    pthread_mutex_unlock(&em->mu);
+    em_trk *t = calloc(1, sizeof *t);
+    ce_event *copy = t ? ce_event_clone(ev) : NULL;
+    if (!copy) {
+        free(t);
+        snprintf(errstr, errstr_size, "out of memory");
+        return CE_ENOMEM;
+    }
+    t->em = em;
+    t->ev = copy;
+    t->opaque = opaque;
+    t->bytes = bytes;
+    t->partition = -1;
+    pthread_mutex_lock(&em->mu);
+    if (em->tail)
+        em->tail->next = t;
+    else
+        em->head = t;
+    em->tail = t;
+    em->queue_bytes += bytes;
+    em->st.queue_bytes = em->queue_bytes;
+    em->st.emitted++;
+    pthread_cond_signal(&em->wake);
+    pthread_mutex_unlock(&em->mu);
+    return 0;
+}
+
+void em_note_persisted(cer_emitter *em, em_trk *t, int err)
+{
+    if (em->c.on_persisted)
+        em->c.on_persisted(em->c.ctx, t->opaque, err);
+    if (!err) {
+        pthread_mutex_lock(&em->mu);
+        em->st.persisted++;
+        pthread_mutex_unlock(&em->mu);
+    }
+}
+
+void em_note_buffer_done(cer_emitter *em, int err, uint64_t n)
+{
+    pthread_mutex_lock(&em->mu);
+    if (err == 0)
+        em->st.delivered += n;
+    else if (err == CER_EDROPPED)
+        em->st.dropped += n;
+    else if (err == CER_EDEADLETTER)
+        em->st.dead_lettered += n;
+    else
+        em->st.failed += n;
+    em->finished += n;
+    pthread_cond_broadcast(&em->done);
+    pthread_mutex_unlock(&em->mu);
+}
+
+void em_set_buffer_gauges(cer_emitter *em, uint64_t buffer_bytes, uint64_t buffer_events,
+                          uint64_t in_flight)
+{
+    pthread_mutex_lock(&em->mu);
+    em->st.buffer_bytes = buffer_bytes;
+    em->st.buffer_events = buffer_events;
+    pthread_cond_broadcast(&em->done);
+    em->st.in_flight = in_flight;
+    pthread_mutex_unlock(&em->mu);
+}
+
+int cer_emitter_flush(cer_emitter *em, int timeout_ms)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&em->mu);
+    uint64_t target = em->st.emitted;
+    /* With the disk buffer, also wait until the buffer is empty (a backlog left by an earlier
+     * run included). */
+    while (em->finished < target || (em->buf && em->st.buffer_events > 0)) {
+        if (pthread_cond_timedwait(&em->done, &em->mu, &deadline) != 0)
+            break;
+    }
+    int rc = em->finished >= target && !(em->buf && em->st.buffer_events > 0) ? 0 : CER_ETIMEOUT;
+    pthread_mutex_unlock(&em->mu);
+    return rc;
+}
+
+void cer__emitter_test_fatal(cer_emitter *em)
+{
+    em->test_fatal = 1;
+    pthread_mutex_lock(&em->mu);
+    pthread_cond_signal(&em->wake);
+    pthread_mutex_unlock(&em->mu);
+}
+
+void cer_emitter_stats_get(cer_emitter *em, cer_emitter_stats *out)
+{
+    pthread_mutex_lock(&em->mu);
+    *out = em->st;
+    out->queue_bytes = em->queue_bytes;
+    pthread_mutex_unlock(&em->mu);
+}
+
+void cer_emitter_destroy(cer_emitter *em, int drain_timeout_ms)
+{
+    if (!em)
+        return;
+    cer_emitter_flush(em, drain_timeout_ms);
+    pthread_mutex_lock(&em->mu);
+    em->closing = true;
+    em->stop = true;
+    /* Whatever is still queued in memory gets a final failure (memory mode) or, with the disk
+     * buffer, is appended by the thread before it stops. */
+    em_trk *left = em->buf ? NULL : take_queue(em);
+    pthread_cond_signal(&em->wake);
+    pthread_mutex_unlock(&em->mu);
+    while (left) {
+        em_trk *n = left->next;
+        em_finish(em, left, CER_EDELIVERY, "emitter closed before the event was sent");
+        left = n;
+    }
+    if (em->thread_started)
+        pthread_join(em->thread, NULL);
+    if (em->buf)
+        em_buffer_close(em->buf);
+    if (em->sink.s)
+        em->sink.ops->close(em->sink.s); /* reports what is still in flight as purged */
+    while (em->retry_head) {
+        em_trk *n = em->retry_head->next;
+        em_finish(em, em->retry_head, CER_EDELIVERY, "emitter closed before the event was sent");
+        em->retry_head = n;
+    }
+    em_conf_free(&em->c);
+    pthread_cond_destroy(&em->wake);
+    pthread_cond_destroy(&em->done);
+    pthread_mutex_destroy(&em->mu);
+    free(em);
+}

@@ -1,0 +1,74 @@
+/* Internals of the emitter (src/emitter/): the parsed configuration, the per-event tracking
+ * record, and the disk buffer's interface to the main loop. */
+#ifndef CER_EMITTER_INTERNAL_H
+#define CER_EMITTER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "cerelay/emitter.h"
+#include "cerelay/log.h"
+#include "sink/sink.h"
+
+enum { EM_MAX_PROPS = 128 };
+
+typedef enum { BIND_STDOUT, BIND_KAFKA, BIND_HTTP, BIND_LOG } em_binding;
+
+typedef struct em_conf {
+    em_binding binding;
+    char *kafka_brokers, *kafka_topic, *kafka_key;
+    ce_mode kafka_mode;
+    char *kafka_props[EM_MAX_PROPS]; /* "name=value" */
+    int nkafka_props;
+    int kafka_timeout_set; /* user set kafka.message.timeout.ms */
+    char *http_url;
+    ce_mode http_mode;
+    size_t http_batch;
+    long http_flush_ms;
+    char *http_headers[EM_MAX_PROPS]; /* "Name: value" */
+    int nhttp_headers;
+    char *log_dir, *log_topic, *log_fsync;
+    int log_partitions;
+    bool disk;
+    char *buffer_dir, *buffer_fsync;
+    uint64_t buffer_max;
+    bool drop_oldest;
+    int buffer_partitions;
+    uint64_t queue_max;
+    char *dlq_dir;
+    cer_delivery_fn on_delivery;
+    cer_persisted_fn on_persisted;
+    cer_emitter_log_fn on_log;
+    void *ctx;
+} em_conf;
+
+struct cer_emitter_conf {
+    em_conf c;
+};
+
+/* One event on its way: queued, then submitted; freed after its final outcome. */
+typedef struct em_trk {
+    struct em_trk *next;
+    cer_emitter *em;
+    ce_event *ev; /* owned copy; NULL once persisted to the disk buffer */
+    void *opaque;
+    size_t bytes;
+    int32_t partition; /* disk buffer position, -1 for memory mode */
+    int64_t offset;
+    void *buf; /* the disk buffer appending it (buffer.c) */
+} em_trk;
+
+void em_conf_copy(em_conf *dst, const em_conf *src);
+void em_conf_free(em_conf *c);
+/* Fill a sink configuration for the remote destination; strings borrow from `c`. */
+const cer_sink_ops *em_remote_sink(const em_conf *c, cer_sink_conf *sc, const char **props,
+                                   const char **headers);
+
+/* Tests only: make the Kafka producer raise a fatal error on the background thread's next
+ * turn (the emitter must rebuild it without losing events). */
+void cer__emitter_test_fatal(cer_emitter *em);
+
+/* Messages through the configured log callback. */
+void em_log(cer_emitter *em, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

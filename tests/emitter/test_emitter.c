@@ -1,0 +1,401 @@
+/* Tests for src/emitter/: delivery with the memory and disk buffers, back-pressure, recovery
+ * of a backlog after SIGKILL, producer rebuild after a fatal error (librdkafka mock cluster),
+ * and HTTP retries. Tests that need the real broker are in test_emitter_kafka.c. */
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cerelay/emitter.h"
+#include "cerelay/log.h"
+#include "emitter/internal.h"
+#include "harness.h"
+
+typedef struct outcome {
+    atomic_long ok, failed, persisted;
+    atomic_long seen[4096]; /* per opaque index: number of final callbacks */
+} outcome;
+
+static void on_delivery(void *ctx, void *opaque, int err, const char *reason)
+{
+    outcome *o = ctx;
+    if (err)
+        atomic_fetch_add(&o->failed, 1);
+    else
+        atomic_fetch_add(&o->ok, 1);
+    uintptr_t i = (uintptr_t)opaque;
+    if (i && i < 4096)
+        atomic_fetch_add(&o->seen[i], 1);
+}
+
+static void on_persisted(void *ctx, void *opaque, int err)
+{
+    outcome *o = ctx;
+    if (!err)
+        atomic_fetch_add(&o->persisted, 1);
+}
+
+static char tmpdir[256];
+
+static const char *mkdir_tmp(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/cerelay-emitter-XXXXXX");
+    CHECK(mkdtemp(tmpdir) != NULL);
+    return tmpdir;
+}
+
+static void rm_rf(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
+static ce_event *make_event(int i, const char *tenant)
+{
+    char err[256], id[32], data[128];
+    ce_event *e = ce_event_new();
+    snprintf(id, sizeof id, "evt-%d", i);
+    snprintf(data, sizeof data, "{\"seq\":%d,\"tenantId\":\"%s\"}", i, tenant);
+    ce_event_set_str(e, "specversion", "1.0", err, sizeof err);
+    ce_event_set_str(e, "id", id, err, sizeof err);
+    ce_event_set_str(e, "source", "llm-orch-svc", err, sizeof err);
+    ce_event_set_str(e, "type", "eventzr.llm.usage.v1", err, sizeof err);
+    ce_event_set_str(e, "subject", tenant, err, sizeof err);
+    ce_event_set_str(e, "datacontenttype", "application/json", err, sizeof err);
+    ce_event_set_data(e, CE_DATA_JSON, data, strlen(data), err, sizeof err);
+    return e;
+}
+
+static void set(cer_emitter_conf *c, const char *k, const char *v)
+{
+    char err[256];
+    int rc = cer_emitter_conf_set(c, k, v, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "conf %s=%s: %s\n", k, v, err);
+    CHECK_EQ_INT(rc, 0);
+}
+
+/* Read topic/partition of a local log back: returns the count and checks seq order per key. */
+static long count_log(const char *dir, const char *topic, int nparts)
+{
+    long n = 0;
+    char err[256];
+    for (int p = 0; p < nparts; p++) {
+        cer_log_reader *r;
+        if (cer_log_reader_open(&r, dir, topic, p, NULL, err, sizeof err) != 0)
+            continue;
+        cer_log_rec rec;
+        while (cer_log_reader_next(r, &rec, 0, err, sizeof err) == 0)
+            n++;
+        cer_log_reader_close(r);
+    }
+    return n;
+}
+
+TEST(conf_errors_name_the_key)
+{
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    char err[256];
+    CHECK_EQ_INT(cer_emitter_conf_set(c, "binding", "carrier-pigeon", err, sizeof err), CE_EINVAL);
+    CHECK_CONTAINS(err, "'binding'");
+    CHECK_EQ_INT(cer_emitter_conf_set(c, "buffer.max_bytes", "lots", err, sizeof err), CE_EINVAL);
+    CHECK_CONTAINS(err, "'buffer.max_bytes'");
+    CHECK_EQ_INT(cer_emitter_conf_set(c, "no.such", "1", err, sizeof err), CE_EINVAL);
+    CHECK_CONTAINS(err, "unknown property");
+    set(c, "binding", "kafka");
+    cer_emitter *em = NULL;
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), CE_EINVAL);
+    CHECK_CONTAINS(err, "kafka.brokers");
+    set(c, "kafka.brokers", "127.0.0.1:9");
+    set(c, "kafka.no.such.librdkafka.prop", "1");
+    CHECK(cer_emitter_new(&em, c, err, sizeof err) != 0);
+    CHECK_CONTAINS(err, "no.such.librdkafka.prop");
+    cer_emitter_conf_destroy(c);
+}
+
+TEST(memory_buffer_delivers_to_log)
+{
+    const char *dir = mkdir_tmp();
+    static outcome o;
+    memset(&o, 0, sizeof o);
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "log");
+    set(c, "log.dir", dir);
+    set(c, "log.topic", "{type}");
+    set(c, "log.partitions", "3");
+    cer_emitter_conf_set_callbacks(c, on_delivery, on_persisted, NULL, &o);
+    cer_emitter *em;
+    char err[256];
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    for (int i = 1; i <= 1000; i++) {
+        ce_event *e = make_event(i, i % 2 ? "tenant-a" : "tenant-b");
+        CHECK_EQ_INT(cer_emitter_emit(em, e, (void *)(uintptr_t)i, err, sizeof err), 0);
+        ce_event_destroy(e);
+    }
+    CHECK_EQ_INT(cer_emitter_flush(em, 10000), 0);
+    cer_emitter_stats st;
+    cer_emitter_stats_get(em, &st);
+    CHECK_EQ_INT(st.emitted, 1000);
+    CHECK_EQ_INT(st.delivered, 1000);
+    CHECK_EQ_INT(o.persisted, 0); /* memory buffer: no persisted callbacks */
+    cer_emitter_destroy(em, 1000);
+    CHECK_EQ_INT(o.ok, 1000);
+    CHECK_EQ_INT(o.failed, 0);
+    for (int i = 1; i <= 1000; i++)
+        CHECK_EQ_INT(o.seen[i], 1);
+    CHECK_EQ_INT(count_log(dir, "eventzr.llm.usage.v1", 3), 1000);
+    rm_rf(dir);
+}
+
+TEST(invalid_event_refused_with_attribute)
+{
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "log");
+    const char *dir = mkdir_tmp();
+    set(c, "log.dir", dir);
+    cer_emitter *em;
+    char err[256];
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    ce_event *e = make_event(1, "t");
+    ce_event_unset(e, "source");
+    CHECK_EQ_INT(cer_emitter_emit(em, e, NULL, err, sizeof err), CE_EMISSING);
+    CHECK_CONTAINS(err, "source");
+    ce_event_destroy(e);
+    cer_emitter_destroy(em, 1000);
+    rm_rf(dir);
+}
+
+TEST(queue_full_pushes_back)
+{
+    /* An unreachable broker: nothing drains, so the small queue fills and emit says so. */
+    static outcome o;
+    memset(&o, 0, sizeof o);
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "kafka");
+    set(c, "kafka.brokers", "127.0.0.1:9");
+    set(c, "kafka.topic", "t");
+    set(c, "kafka.queue.buffering.max.messages", "10");
+    set(c, "kafka.message.timeout.ms", "2000");
+    set(c, "queue.max_bytes", "8192");
+    cer_emitter_conf_set_callbacks(c, on_delivery, NULL, NULL, &o);
+    cer_emitter *em;
+    char err[256];
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    long accepted = 0, full = 0;
+    for (int i = 1; i <= 2000; i++) {
+        ce_event *e = make_event(i, "t");
+        int rc = cer_emitter_emit(em, e, (void *)(uintptr_t)i, err, sizeof err);
+        ce_event_destroy(e);
+        if (rc == 0)
+            accepted++;
+        else if (rc == CER_EQUEUE_FULL)
+            full++;
+        else
+            CHECK_EQ_INT(rc, 0);
+    }
+    CHECK(full > 0);
+    cer_emitter_stats st;
+    cer_emitter_stats_get(em, &st);
+    CHECK_EQ_INT(st.rejected_full, full);
+    cer_emitter_destroy(em, 3000);
+    /* every accepted event got exactly one final outcome, none silently dropped */
+    CHECK_EQ_INT(o.ok + o.failed, accepted);
+    for (int i = 1; i <= 2000; i++)
+        CHECK(o.seen[i] <= 1);
+}
+
+TEST(disk_buffer_persists_then_delivers)
+{
+    const char *dir = mkdir_tmp();
+    char bufdir[300], dest[300];
+    snprintf(bufdir, sizeof bufdir, "%s/buffer", dir);
+    snprintf(dest, sizeof dest, "%s/dest", dir);
+    static outcome o;
+    memset(&o, 0, sizeof o);
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "log");
+    set(c, "log.dir", dest);
+    set(c, "log.topic", "out");
+    set(c, "buffer", "disk");
+    set(c, "buffer.dir", bufdir);
+    set(c, "buffer.fsync", "never");
+    cer_emitter_conf_set_callbacks(c, on_delivery, on_persisted, NULL, &o);
+    cer_emitter *em;
+    char err[256];
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    for (int i = 1; i <= 2000; i++) {
+        ce_event *e = make_event(i, i % 3 ? "tenant-a" : "tenant-b");
+        CHECK_EQ_INT(cer_emitter_emit(em, e, (void *)(uintptr_t)(i % 4096), err, sizeof err), 0);
+        ce_event_destroy(e);
+    }
+    CHECK_EQ_INT(cer_emitter_flush(em, 20000), 0);
+    cer_emitter_stats st;
+    cer_emitter_stats_get(em, &st);
+    CHECK_EQ_INT(st.persisted, 2000);
+    CHECK_EQ_INT(st.delivered, 2000);
+    CHECK_EQ_INT(st.buffer_events, 0);
+    cer_emitter_destroy(em, 1000);
+    CHECK_EQ_INT(o.persisted, 2000);
+    CHECK_EQ_INT(o.ok, 2000);
+    CHECK_EQ_INT(count_log(dest, "out", 1), 2000);
+    rm_rf(dir);
+}
+
+/* The child buffers events for a broker that does not exist and is killed; the next process
+ * (with a reachable destination) must drain the whole backlog. */
+TEST(disk_buffer_backlog_survives_sigkill)
+{
+    const char *dir = mkdir_tmp();
+    char bufdir[300], dest[300];
+    snprintf(bufdir, sizeof bufdir, "%s/buffer", dir);
+    snprintf(dest, sizeof dest, "%s/dest", dir);
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        static outcome oc;
+        cer_emitter_conf *c = cer_emitter_conf_new();
+        char err[256];
+        cer_emitter_conf_set(c, "binding", "kafka", err, sizeof err);
+        cer_emitter_conf_set(c, "kafka.brokers", "127.0.0.1:9", err, sizeof err);
+        cer_emitter_conf_set(c, "kafka.topic", "t", err, sizeof err);
+        cer_emitter_conf_set(c, "buffer", "disk", err, sizeof err);
+        cer_emitter_conf_set(c, "buffer.dir", bufdir, err, sizeof err);
+        cer_emitter_conf_set_callbacks(c, NULL, on_persisted, NULL, &oc);
+        cer_emitter *em;
+        if (cer_emitter_new(&em, c, err, sizeof err) != 0)
+            _exit(3);
+        for (int i = 1; i <= 500; i++) {
+            ce_event *e = make_event(i, "tenant-a");
+            cer_emitter_emit(em, e, NULL, err, sizeof err);
+            ce_event_destroy(e);
+        }
+        for (int k = 0; k < 500 && atomic_load(&oc.persisted) < 500; k++)
+            usleep(10000);
+        long n = atomic_load(&oc.persisted);
+        if (write(fds[1], &n, sizeof n) != sizeof n)
+            _exit(4);
+        pause(); /* killed here, mid-flight */
+        _exit(0);
+    }
+    long persisted = 0;
+    CHECK(read(fds[0], &persisted, sizeof persisted) == sizeof persisted);
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    CHECK_EQ_INT(persisted, 500);
+
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "log");
+    set(c, "log.dir", dest);
+    set(c, "log.topic", "out");
+    set(c, "buffer", "disk");
+    set(c, "buffer.dir", bufdir);
+    cer_emitter *em;
+    char err[256];
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    CHECK_EQ_INT(cer_emitter_flush(em, 20000), 0);
+    cer_emitter_stats st;
+    cer_emitter_stats_get(em, &st);
+    CHECK_EQ_INT(st.delivered, 500);
+    CHECK_EQ_INT(st.buffer_events, 0);
+    cer_emitter_destroy(em, 1000);
+    CHECK_EQ_INT(count_log(dest, "out", 1), 500);
+    /* in order: seq 1..500 */
+    cer_log_reader *r;
+    CHECK_EQ_INT(cer_log_reader_open(&r, dest, "out", 0, NULL, err, sizeof err), 0);
+    cer_log_rec rec;
+    int expect = 1;
+    while (cer_log_reader_next(r, &rec, 0, err, sizeof err) == 0) {
+        char want[32];
+        snprintf(want, sizeof want, "{\"seq\":%d,", expect++);
+        CHECK(rec.value_len > strlen(want) && memcmp(rec.value, want, strlen(want)) == 0);
+    }
+    cer_log_reader_close(r);
+    rm_rf(dir);
+}
+
+TEST(mock_cluster_fatal_error_rebuilds_producer)
+{
+    static outcome o;
+    memset(&o, 0, sizeof o);
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "kafka");
+    set(c, "kafka.brokers", "mock");
+    set(c, "kafka.test.mock.num.brokers", "1");
+    set(c, "kafka.topic", "mocktopic");
+    cer_emitter_conf_set_callbacks(c, on_delivery, NULL, NULL, &o);
+    cer_emitter *em;
+    char err[256];
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    for (int i = 1; i <= 300; i++) {
+        if (i == 150)
+            cer__emitter_test_fatal(em);
+        ce_event *e = make_event(i, "tenant-a");
+        CHECK_EQ_INT(cer_emitter_emit(em, e, (void *)(uintptr_t)i, err, sizeof err), 0);
+        ce_event_destroy(e);
+    }
+    CHECK_EQ_INT(cer_emitter_flush(em, 30000), 0);
+    cer_emitter_stats st;
+    cer_emitter_stats_get(em, &st);
+    CHECK(st.producer_rebuilds >= 1);
+    CHECK_EQ_INT(st.delivered, 300);
+    cer_emitter_destroy(em, 1000);
+    CHECK_EQ_INT(o.ok, 300);
+    for (int i = 1; i <= 300; i++)
+        CHECK_EQ_INT(o.seen[i], 1);
+}
+
+TEST(http_retry_then_delivers)
+{
+    const char *dir = mkdir_tmp();
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl(HTTP_STUB, HTTP_STUB, dir, "503,202", "--retry-after", "0", (char *)NULL);
+        _exit(127);
+    }
+    char portfile[300];
+    snprintf(portfile, sizeof portfile, "%s/port", dir);
+    for (int i = 0; i < 100 && access(portfile, F_OK) != 0; i++)
+        usleep(20000);
+    size_t len;
+    char *port = cer_test_read_file(portfile, &len);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/ingest", atoi(port ? port : "0"));
+    free(port);
+    static outcome o;
+    memset(&o, 0, sizeof o);
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "http");
+    set(c, "http.url", url);
+    set(c, "http.batch_size", "10");
+    set(c, "http.flush_interval_ms", "100");
+    cer_emitter_conf_set_callbacks(c, on_delivery, NULL, NULL, &o);
+    cer_emitter *em;
+    char err[256];
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    for (int i = 1; i <= 25; i++) {
+        ce_event *e = make_event(i, "t");
+        CHECK_EQ_INT(cer_emitter_emit(em, e, (void *)(uintptr_t)i, err, sizeof err), 0);
+        ce_event_destroy(e);
+    }
+    CHECK_EQ_INT(cer_emitter_flush(em, 20000), 0);
+    cer_emitter_destroy(em, 1000);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    CHECK_EQ_INT(o.ok, 25);
+    /* 3 batches (10+10+5) plus one retried request */
+    char path[320];
+    snprintf(path, sizeof path, "%s/3.body", dir);
+    CHECK(access(path, F_OK) == 0);
+    rm_rf(dir);
+}
