@@ -97,9 +97,15 @@ class Quirks:
         self.ignore_attrs = ignore_attrs      # extensions the peer adds on its own
 
 
-def diff(expected, actual, quirks=None, key=None):
+def json_class(v):
+    return {bool: "Boolean", int: "Integer", str: "String"}.get(type(v), type(v).__name__)
+
+
+def diff(expected, actual, quirks=None, key=None, strict_types=False):
     """List of human-readable differences between two event dicts (empty: the same event).
-    `key` is the Kafka record key the actual event came with (for Quirks.key_partitionkey)."""
+    `key` is the Kafka record key the actual event came with (for Quirks.key_partitionkey).
+    strict_types: the event went through the JSON format only (structured or batch mode), which
+    keeps Boolean, Integer and String apart, so 7 and "7" differ."""
     q = quirks or Quirks()
     out = []
     ea = {k: v for k, v in expected.items() if k not in ("data", "data_base64")}
@@ -130,6 +136,9 @@ def diff(expected, actual, quirks=None, key=None):
                 out.append(f"attribute time: expected {e!r}, got {a!r} (not the same instant)")
         elif e != a:
             out.append(f"attribute {name}: expected {e!r}, got {a!r}")
+        elif strict_types and json_class(ea[name]) != json_class(aa[name]):
+            out.append(f"attribute {name}: expected {json_class(ea[name])} {ea[name]!r}, got "
+                       f"{json_class(aa[name])} {aa[name]!r}")
     ed, ad = data_of(expected), data_of(actual)
     if ed[0] != ad[0]:
         out.append(f"data: expected {ed[0]} {ed[1]!r}, got {ad[0]} {ad[1]!r}")
@@ -144,7 +153,7 @@ def load_ndjson(text):
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def compare_sets(expected, actual, quirks=None, keys=None, ordered=True):
+def compare_sets(expected, actual, quirks=None, keys=None, ordered=True, strict_types=False):
     """Compare two lists of events, matched by id (ids are unique in the corpus). `keys` maps an
     id to the Kafka key its actual record had. Returns a list of differences."""
     out = []
@@ -164,7 +173,7 @@ def compare_sets(expected, actual, quirks=None, keys=None, ordered=True):
         if a is None:
             out.append(f"event {e['id']!r}: not received")
             continue
-        for d in diff(e, a, quirks, (keys or {}).get(e["id"])):
+        for d in diff(e, a, quirks, (keys or {}).get(e["id"]), strict_types):
             out.append(f"event {e['id']!r}: {d}")
     for i in ids_a:
         if i not in ids_e:

@@ -256,12 +256,26 @@ static ce_slice parse_str(const char **pp)
         p++;
         char c = *p++;
         switch (c) {
-        case '"': case '\\': case '/': ce_buf_append(&out, &c, 1); break;
-        case 'b': ce_buf_append(&out, "\b", 1); break;
-        case 'f': ce_buf_append(&out, "\f", 1); break;
-        case 'n': ce_buf_append(&out, "\n", 1); break;
-        case 'r': ce_buf_append(&out, "\r", 1); break;
-        case 't': ce_buf_append(&out, "\t", 1); break;
+        case '"':
+        case '\\':
+        case '/':
+            ce_buf_append(&out, &c, 1);
+            break;
+        case 'b':
+            ce_buf_append(&out, "\b", 1);
+            break;
+        case 'f':
+            ce_buf_append(&out, "\f", 1);
+            break;
+        case 'n':
+            ce_buf_append(&out, "\n", 1);
+            break;
+        case 'r':
+            ce_buf_append(&out, "\r", 1);
+            break;
+        case 't':
+            ce_buf_append(&out, "\t", 1);
+            break;
         case 'u': {
             unsigned cp = hex4(p);
             p += 4;
@@ -275,7 +289,8 @@ static ce_slice parse_str(const char **pp)
             put_utf8(&out, cp);
             break;
         }
-        default: die("headers file", "bad escape");
+        default:
+            die("headers file", "bad escape");
         }
     }
     *pp = p + 1;

@@ -198,7 +198,8 @@ def http_peer_reads_ours(peer, mode):
         prefixes = http_encode("ours", mode, lines, d)
         actual = http_decode(peer, prefixes)
     expected = [json.loads(line) for line in lines]
-    diffs = cecompare.compare_sets(expected, actual, Quirks(**q))
+    diffs = cecompare.compare_sets(expected, actual, Quirks(**q),
+                                   strict_types=mode != "binary")
     expect_no_diffs(diffs, f"{peer} read cerelay's HTTP {mode} messages", len(expected))
 
 
@@ -211,7 +212,7 @@ def http_ours_reads_peer(peer, mode):
     q = dict(WRITE_QUIRKS[peer])
     if mode != "binary":
         q.pop("bool_title", None)
-    diffs = cecompare.compare_sets(expected, actual, Quirks(**q))
+    diffs = cecompare.compare_sets(expected, actual, Quirks(**q), strict_types=mode != "binary")
     expect_no_diffs(diffs, f"cerelay read {peer}'s HTTP {mode} messages", len(expected))
 
 
@@ -312,7 +313,7 @@ def kafka_peer_reads_send(peer, mode):
                 diffs.append(f"event {e['id']!r}: record key {keys[e['id']]!r}, expected "
                              f"{expected_key(e)!r}")
     diffs += cecompare.compare_sets(expected, actual, Quirks(**READ_QUIRKS[peer]), keys,
-                                    ordered=False)
+                                    ordered=False, strict_types=mode == "structured")
     expect_no_diffs(diffs, f"{peer} read `cerelay send --mode {mode}` records", len(expected))
 
 
@@ -331,7 +332,8 @@ def kafka_tail_reads_peer(peer, mode):
     q = dict(WRITE_QUIRKS[peer])
     if mode != "binary":
         q.pop("bool_title", None)
-    diffs = cecompare.compare_sets(expected, actual, Quirks(**q), ordered=False)
+    diffs = cecompare.compare_sets(expected, actual, Quirks(**q), ordered=False,
+                                   strict_types=mode == "structured")
     expect_no_diffs(diffs, f"`cerelay tail` read {peer}'s {mode} records", len(expected))
 
 
@@ -402,7 +404,8 @@ def kafka_confluent_reads_send(mode):
             ct = h.get("content-type", "")
             if not ct.lower().startswith("application/cloudevents+json"):
                 diffs.append(f"{where}: content-type {ct!r}, expected application/cloudevents+json")
-            diffs += [f"{where}: {d}" for d in cecompare.diff(e, json.loads(value))]
+            diffs += [f"{where}: {d}" for d in cecompare.diff(e, json.loads(value),
+                                                                  strict_types=True)]
             # Attribute headers in structured mode are optional (a MAY); when present they
             # must agree with the event.
             for n, v in h.items():
