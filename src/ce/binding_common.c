@@ -135,14 +135,11 @@ static int put_value(const ce__proto *p, ce__msgbuf *mb, ce_slice s, ce__ref *ou
 int ce__bind_encode_attrs(const ce__proto *p, ce__msgbuf *mb, const ce_event *e, bool binary,
                           char *errstr, size_t errstr_size)
 {
-    size_t count = ce_event_attr_count(e);
     ce_slice dct = {NULL, 0};
-    for (size_t i = 0; i < count; i++) {
-        const char *name;
-        ce_value v;
-        if (ce_event_attr_at(e, i, &name, &v) != 0)
-            return ce__errf(CE_EINVAL, errstr, errstr_size, "attribute %zu vanished", i);
-        size_t nlen = strlen(name);
+    size_t cursor = 0, nlen;
+    const char *name;
+    ce_value v;
+    while (ce__event_attr_next(e, &cursor, &name, &nlen, &v) == 0) {
         if (nlen == 15 && memcmp(name, "datacontenttype", 15) == 0) {
             dct = v.str;
             continue;
@@ -361,7 +358,7 @@ int ce__bind_decode_binary(const ce__proto *p, const ce_header *h, size_t n, con
                 goto out;
             }
             an = alen >= sizeof nbuf ? scratch.ptr : nbuf; /* scratch may have moved */
-            val = scratch.ptr + at;
+            val = scratch.ptr ? scratch.ptr + at : "";
             vlen = scratch.len - at;
         } else {
             size_t bad;

@@ -279,10 +279,12 @@ static int store(ce_event *e, const char *name, size_t nlen, const pending *p, c
 static int check_name_and_type(const char *name, size_t nlen, ce_type t, char *errstr,
                                size_t errstr_size)
 {
-    int rc = ce_check_name(name, nlen, errstr, errstr_size);
-    if (rc)
-        return rc;
     ce_type fixed = ce__spec_attr_type(name, nlen);
+    if (!fixed) { /* the spec's own names are valid; only extensions need the check */
+        int rc = ce_check_name(name, nlen, errstr, errstr_size);
+        if (rc)
+            return rc;
+    }
     if (fixed && fixed != t)
         return ce__errf(CE_ETYPE, errstr, errstr_size, "attribute '%.*s': must be %s, not %s",
                         (int)nlen, name, ce_type_name(fixed), ce_type_name(t));
@@ -519,6 +521,29 @@ int ce_event_attr_at(const ce_event *e, size_t idx, const char **name, ce_value 
         *name = e->arena + e->ext[idx].name_off;
     if (out)
         fill_value(e, &e->ext[idx], out);
+    return 0;
+}
+
+int ce__event_attr_next(const ce_event *e, size_t *cursor, const char **name, size_t *name_len,
+                        ce_value *out)
+{
+    size_t c = *cursor;
+    while (c < SPEC_N && !e->spec[c].type)
+        c++;
+    if (c < SPEC_N) {
+        *name = spec_attrs[c].name;
+        *name_len = spec_attrs[c].len;
+        fill_value(e, &e->spec[c], out);
+        *cursor = c + 1;
+        return 0;
+    }
+    size_t x = c - SPEC_N;
+    if (x >= e->next)
+        return CE_ENOTFOUND;
+    *name = e->arena + e->ext[x].name_off;
+    *name_len = e->ext[x].name_len;
+    fill_value(e, &e->ext[x], out);
+    *cursor = c + 1;
     return 0;
 }
 

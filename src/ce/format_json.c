@@ -652,15 +652,13 @@ static inline int put(ce_buf *out, const char *s, size_t n)
 static int encode_event(const ce_event *e, unsigned flags, ce_buf *out)
 {
     int rc;
-    size_t n = ce_event_attr_count(e);
+    size_t n = 0, cursor = 0, nlen;
     if ((rc = PUT_LIT(out, "{")))
         return rc;
     bool ct_json = true;
-    for (size_t k = 0; k < n; k++) {
-        const char *name;
-        ce_value v;
-        ce_event_attr_at(e, k, &name, &v);
-        size_t nlen = strlen(name);
+    const char *name;
+    ce_value v;
+    for (size_t k = 0; ce__event_attr_next(e, &cursor, &name, &nlen, &v) == 0; k++, n++) {
         if ((k && (rc = PUT_LIT(out, ","))) || (rc = PUT_LIT(out, "\"")) ||
             (rc = put(out, name, nlen)) || (rc = PUT_LIT(out, "\":")))
             return rc;

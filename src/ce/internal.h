@@ -45,6 +45,10 @@ int ce__event_set_bool_n(ce_event *e, const char *name, size_t name_len, int v, 
                          size_t errstr_size);
 /* The fixed type of a spec attribute name, or 0 for an extension. */
 ce_type ce__spec_attr_type(const char *name, size_t len);
+/* Iterate attributes in canonical order without the O(n) walk of ce_event_attr_at: start with
+ * *cursor = 0; each call fills the next attribute and advances; CE_ENOTFOUND at the end. */
+int ce__event_attr_next(const ce_event *e, size_t *cursor, const char **name, size_t *name_len,
+                        ce_value *out);
 /* Set data without checking it (the caller already validated JSON/UTF-8). */
 int ce__event_set_data_trusted(ce_event *e, ce_data_kind kind, const void *bytes, size_t len);
 

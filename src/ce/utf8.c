@@ -71,11 +71,27 @@ static inline int ctrl_ascii(unsigned char c)
     return c < 0x20 || c == 0x7F;
 }
 
+/* True when all 8 bytes are printable ASCII (0x20..0x7E): no high bit, nothing below 0x20,
+ * no 0x7F. Classic SWAR "has a byte less than n" tests. */
+static inline int printable8(const unsigned char *p)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t w, x;
+    memcpy(&w, p, 8);
+    x = w ^ (0x7F * ones); /* a 0x7F byte becomes 0 */
+    uint64_t bad = w | ((w - 0x20 * ones) & ~w) | ((x - ones) & ~x);
+    return (bad & highs) == 0;
+}
+
 int ce__check_ce_string(const char *str, size_t len, char *errstr, size_t errstr_size)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < len) {
+        if (i + 8 <= len && printable8(s + i)) {
+            i += 8;
+            continue;
+        }
         unsigned char c = s[i];
         if (c < 0x80) {
             if (CE__UNLIKELY(ctrl_ascii(c)))

@@ -27,6 +27,8 @@ static const char help[] =
     "  --topic TEMPLATE     topic name, or a template such as '{type}' (one topic per type)\n"
     "  --mode MODE          kafka: binary (default) | structured\n"
     "                       http: structured (default) | binary | batch\n"
+    "  --attr-headers       kafka structured mode: also send every attribute as a ce_\n"
+    "                       header, so consumers can route on ce_type (seed 002's consumer)\n"
     "  --key TEMPLATE       Kafka record key, e.g. '{tenantid}'; default: the partitionkey\n"
     "                       extension, else the subject, else no key\n"
     "  -X NAME=VALUE        librdkafka property (repeatable), e.g. -X security.protocol=SSL\n"
@@ -261,7 +263,8 @@ int cmd_send(int argc, char **argv)
         O_COUNT,
         O_FILE,
         O_PARTS,
-        O_FSYNC
+        O_FSYNC,
+        O_ATTRH
     };
     static const struct option opts[] = {{"kafka", required_argument, NULL, O_KAFKA},
                                          {"http", required_argument, NULL, O_HTTP},
@@ -270,6 +273,7 @@ int cmd_send(int argc, char **argv)
                                          {"topic", required_argument, NULL, O_TOPIC},
                                          {"mode", required_argument, NULL, O_MODE},
                                          {"key", required_argument, NULL, O_KEY},
+                                         {"attr-headers", no_argument, NULL, O_ATTRH},
                                          {"header", required_argument, NULL, O_HEADER},
                                          {"batch-size", required_argument, NULL, O_BATCH},
                                          {"partitions", required_argument, NULL, O_PARTS},
@@ -322,6 +326,9 @@ int cmd_send(int argc, char **argv)
             break;
         case O_KEY:
             conf.key = optarg;
+            break;
+        case O_ATTRH:
+            conf.attr_headers = 1;
             break;
         case 'X':
             if (nprops == MAX_REPEAT)

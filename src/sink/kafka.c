@@ -15,6 +15,7 @@ struct cer_sink {
     char *topic_tmpl;
     char *key_tmpl;
     ce_mode mode;
+    unsigned flags;
     cer_delivery_cb cb;
     size_t in_flight;
     int fatal;
@@ -109,6 +110,7 @@ static int sink_open(cer_sink **out, const cer_sink_conf *c, char *errstr, size_
     if (!s)
         return CE_ENOMEM;
     s->mode = c->mode ? c->mode : CE_MODE_BINARY;
+    s->flags = c->attr_headers ? CE_BIND_ATTR_HEADERS : 0;
     s->cb = c->on_delivery;
     s->topic_tmpl = strdup(c->topic);
     s->key_tmpl = c->key ? strdup(c->key) : NULL;
@@ -163,7 +165,7 @@ static int sink_submit(cer_sink *s, const ce_event *ev, void *opaque, char *errs
     int rc = cer_render_topic(ev, s->topic_tmpl, &s->topic_buf, &topic, errstr, errstr_size);
     if (rc)
         return rc;
-    rc = ce_kafka_encode(s->msg, ev, s->mode, 0, errstr, errstr_size);
+    rc = ce_kafka_encode(s->msg, ev, s->mode, s->flags, errstr, errstr_size);
     if (rc)
         return rc;
     rc = ce_kafka_msg_set_key(s->msg, ev, s->key_tmpl, errstr, errstr_size);

@@ -25,6 +25,7 @@ typedef struct cer_sink_conf {
     const char *topic;          /* Kafka/log: topic name or template ("{type}") */
     const char *key;            /* Kafka/log: key template, NULL = binding default */
     ce_mode mode;               /* Kafka: binary|structured; HTTP: binary|structured|batch */
+    int attr_headers;           /* Kafka structured: also send each attribute as a ce_ header */
     const char *brokers;        /* Kafka bootstrap servers */
     const char *const *props;   /* Kafka: "name=value" librdkafka properties, NULL-terminated */
     const char *url;            /* HTTP endpoint */

@@ -148,6 +148,11 @@ case_kafka_structured_and_template() {
   expect_run 0 "$CERELAY" tail --kafka "$BOOT" --topic "$T.usage" --format pretty
   expect_eq "$(printf '%s\n' "$OUT" | grep -c '^--- ')" 3
   expect_contains "$OUT" "key=acme"
+  # structured value plus ce_ headers (seed 002's consumer routes on ce_type)
+  expect_run 0 "$CERELAY" send --kafka "$BOOT" --topic "$T.h" --mode structured --attr-headers \
+    --type usage --source /s --subject tenant-a
+  expect_run 0 "$CERELAY" tail --kafka "$BOOT" --topic "$T.h"
+  expect_contains "$OUT" '"subject":"tenant-a"'
 }
 
 case_kafka_group_and_offsets() {
