@@ -227,7 +227,7 @@ int cer_log__list_segments(const char *pdir, int64_t **out, size_t *n, char *err
             }
             v = v * 10 + (s[i] - '0');
         }
-        if (!ok)
+        if (!ok || v > CER_LOG__MAX_OFFSET)
             continue;
         rc = cer_log__grow((void **)&arr, &cap, cnt + 1, sizeof *arr, SIZE_MAX / 16);
         if (rc)

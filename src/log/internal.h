@@ -24,8 +24,9 @@
 #define CER_LOG__MAX_TOPICS        10000
 #define CER_LOG__MAX_PARTITIONS    10000
 #define CER_LOG__MAX_GROUP_ENTRIES 100000
-#define CER_LOG__RECORD_LIMIT      (64u << 20)  /* format limit for one encoded record */
-#define CER_LOG__READ_CHUNK        (256u << 10) /* bytes a cursor reads at a time */
+#define CER_LOG__RECORD_LIMIT      (64u << 20)        /* format limit for one encoded record */
+#define CER_LOG__READ_CHUNK        (256u << 10)       /* bytes a cursor reads at a time */
+#define CER_LOG__MAX_OFFSET        (INT64_C(1) << 62) /* largest segment base offset */
 
 /* ---- on-disk constants (docs/log-format.md) ---------------------------------------------- */
 #define CER_LOG__SEG_MAGIC       "CRLG"

@@ -286,12 +286,18 @@ int cer_log__part_open(cer_log__part **out, const char *logdir, const char *topi
         }
     }
     cer_log__free(bases);
-    if (rc == 0 && p->nsegs && p->segs[p->nsegs - 1].next_offset != p->ix.base)
+    if (rc == 0 && p->nsegs && p->segs[p->nsegs - 1].next_offset != p->ix.base) {
+        int64_t prev_end = p->segs[p->nsegs - 1].next_offset;
         cer_log__report(conf, CER_LOG_LEVEL_WARN,
                         "%s: segment %020lld.log starts at offset %lld but the previous "
                         "segment ends before offset %lld",
                         p->label, (long long)p->ix.base, (long long)p->ix.base,
-                        (long long)p->segs[p->nsegs - 1].next_offset);
+                        (long long)prev_end);
+        /* Overlap (only possible with damaged or tampered files): new records must still come
+         * after every stored offset, or readers would skip them. */
+        if (prev_end > p->next_offset && prev_end - p->ix.base <= UINT32_MAX)
+            p->next_offset = p->written = p->synced = prev_end;
+    }
     if (rc == 0 && (pthread_mutex_init(&p->mu, NULL) != 0 || pthread_cond_init(&p->cv, NULL))) {
         rc = cer_log__errf(CER_LOG_ENOMEM, errstr, errstr_size, "cannot create mutex");
         pthread_mutex_destroy(&p->mu);

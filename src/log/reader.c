@@ -23,6 +23,7 @@ struct cer_log_reader {
     size_t nsegs;
     int fd;
     int64_t seg_base;
+    uint64_t size; /* size of the open segment when last checked (fstat only at its end) */
     bool have_seg;
     cer_log__cursor cur;
     int64_t position; /* next offset wanted */
@@ -81,6 +82,7 @@ static int open_seg(cer_log_reader *r, int64_t base, char *errstr, size_t errstr
     }
     r->fd = fd;
     r->seg_base = base;
+    r->size = 0;
     r->have_seg = true;
     cer_log__cursor_attach(&r->cur, fd, path, base);
     r->cur.open_tail = next_after(r, base) < 0;
@@ -375,8 +377,14 @@ int cer_log_reader_next(cer_log_reader *r, cer_log_rec *out, int timeout_ms, cha
             uint64_t pos;
             size_t sz;
             int err;
-            cer_log__cur_status st =
-                cer_log__cursor_next(&r->cur, file_size(r->fd), out, &pos, &sz, &err);
+            cer_log__cur_status st = cer_log__cursor_next(&r->cur, r->size, out, &pos, &sz, &err);
+            if (st == CER_LOG__CUR_END || st == CER_LOG__CUR_TAIL) {
+                uint64_t now = file_size(r->fd);
+                if (now != r->size) { /* the writer appended since we last looked */
+                    r->size = now;
+                    continue;
+                }
+            }
             if (st == CER_LOG__CUR_REC) {
                 if (out->offset < r->position)
                     continue;
@@ -427,7 +435,9 @@ int cer_log_reader_next(cer_log_reader *r, cer_log_rec *out, int timeout_ms, cha
                                 nb < 0 ? " (corrupt, or a write in progress)" : "");
             }
             if (nb >= 0 && r->cur.open_tail) {
-                r->cur.open_tail = false; /* a newer segment exists: this one is complete */
+                /* A newer segment exists, so this one is complete: one more pass to its end. */
+                r->cur.open_tail = false;
+                r->size = file_size(r->fd);
                 continue;
             }
             if (nb >= 0) {

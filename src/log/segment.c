@@ -27,6 +27,8 @@ int cer_log__seg_header_decode(const uint8_t *in, int64_t *base, int64_t *create
     if (cer_log__get16(in + 4) != CER_LOG__VERSION)
         return CER_LOG_EVERSION;
     *base = (int64_t)cer_log__get64(in + 8);
+    if (*base < 0 || *base > CER_LOG__MAX_OFFSET)
+        return CER_LOG_ECORRUPT;
     *created_ms = (int64_t)cer_log__get64(in + 16);
     return 0;
 }
@@ -100,6 +102,13 @@ void cer_log__cursor_free(cer_log__cursor *c)
     c->hdr_cap = 0;
 }
 
+/* A record's offset must follow the previous one and stay within 2^32 of the segment base (index
+ * entries hold it relative to the base in 32 bits). */
+static bool offset_fits(const cer_log__cursor *c, int64_t off)
+{
+    return off > c->last_offset && (uint64_t)(off - c->base) <= UINT32_MAX;
+}
+
 /* Make the window hold [pos, pos+need) (or up to EOF). *p points at pos; returns the number of
  * bytes available there, or -errno. */
 static ssize_t window(cer_log__cursor *c, uint64_t pos, size_t need, uint64_t size,
@@ -138,7 +147,7 @@ static int valid_at(cer_log__cursor *c, uint64_t q, uint64_t size, int64_t *off)
     *off = (int64_t)cer_log__get64(p + 12);
     int64_t most = c->last_offset + 1 + (int64_t)((q - c->pos) / CER_LOG__REC_MIN);
     if (total < CER_LOG__REC_MIN || total > c->max_record || q + total > size ||
-        *off <= c->last_offset || *off > most)
+        !offset_fits(c, *off) || *off > most)
         return 0;
     n = window(c, q, (size_t)total, size, &p);
     if (n < 0)
@@ -206,7 +215,7 @@ static cer_log__cur_status check_big(cer_log__cursor *c, uint64_t size, uint64_t
         crc = cer_log_crc32c(crc, p, step);
         q += step;
     }
-    if (crc != want || off <= c->last_offset)
+    if (crc != want || !offset_fits(c, off))
         return resync(c, size, total, err);
     c->big_size = (size_t)total;
     c->big_offset = off;
@@ -259,7 +268,7 @@ cer_log__cur_status cer_log__cursor_next(cer_log__cursor *c, uint64_t size, cer_
     int64_t off, ts;
     size_t nh;
     if (n < (ssize_t)total || !cer_log__rec_check(p, (size_t)total, &off, &ts, &nh) ||
-        off <= c->last_offset)
+        !offset_fits(c, off))
         return resync(c, size, total, err);
     if (nh > c->hdr_cap) {
         int rc = cer_log__grow((void **)&c->hdrs, &c->hdr_cap, nh, sizeof *c->hdrs, 0xffff);

@@ -16,8 +16,12 @@ static void check_same(const cer_log_rec *a, const cer_log_rec *b)
 {
     CHECK_EQ_INT(a->key == NULL, b->key == NULL);
     CHECK_EQ_INT(a->value == NULL, b->value == NULL);
-    CHECK_EQ_MEM(a->key, a->key_len, b->key, b->key_len);
-    CHECK_EQ_MEM(a->value, a->value_len, b->value, b->value_len);
+    CHECK_EQ_INT(a->key_len, b->key_len);
+    CHECK_EQ_INT(a->value_len, b->value_len);
+    if (a->key && b->key)
+        CHECK_EQ_MEM(a->key, a->key_len, b->key, b->key_len);
+    if (a->value && b->value)
+        CHECK_EQ_MEM(a->value, a->value_len, b->value, b->value_len);
     CHECK_EQ_INT(a->header_count, b->header_count);
     for (size_t i = 0; i < a->header_count && i < b->header_count; i++) {
         CHECK_EQ_MEM(a->headers[i].name, a->headers[i].name_len, b->headers[i].name,
