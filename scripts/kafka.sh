@@ -697,6 +697,7 @@ cmd_env() {
 		cat "$ENVFILE"
 	else
 		# Not running: what `start` would use with the current environment.
+		log "not running; these are the settings 'start' would use"
 		local tmp=$ENVFILE
 		ENVFILE=$(mktemp)
 		write_env
