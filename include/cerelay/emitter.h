@@ -75,6 +75,14 @@ CE_EXTERN void cer_emitter_conf_set_callbacks(cer_emitter_conf *c, cer_delivery_
                                               cer_persisted_fn on_persisted,
                                               cer_emitter_log_fn on_log, void *ctx);
 
+/* Per-event routing for the kafka and log bindings: return the topic and key templates for
+ * `ev` ("{type}", "{tenantid}"; NULL = the configured kafka.topic/kafka.key). Called from the
+ * background thread; must be thread-safe against the caller's own changes and return strings
+ * that stay valid for the emitter's lifetime. */
+typedef int (*cer_route_fn)(void *ctx, const ce_event *ev, const char **topic_tmpl,
+                            const char **key_tmpl);
+CE_EXTERN void cer_emitter_conf_set_router(cer_emitter_conf *c, cer_route_fn fn, void *ctx);
+
 typedef struct cer_emitter cer_emitter;
 
 /* Create an emitter and start its background thread. `conf` is copied; the caller keeps it.
@@ -88,6 +96,12 @@ CE_EXTERN int cer_emitter_new(cer_emitter **out, const cer_emitter_conf *conf, c
  * CER_ECLOSED, a validation error (errstr names the attribute) or CE_ENOMEM. Thread-safe. */
 CE_EXTERN int cer_emitter_emit(cer_emitter *em, const ce_event *ev, void *opaque, char *errstr,
                                size_t errstr_size);
+
+/* Queue copies of n events as one unit: either all are queued (0) or none is (CER_EQUEUE_FULL,
+ * CER_ECLOSED, a validation error naming the event index and attribute, CE_ENOMEM).
+ * opaques[i] (opaques may be NULL) is event i's callback argument. Thread-safe. */
+CE_EXTERN int cer_emitter_emit_batch(cer_emitter *em, const ce_event *const *evs, size_t n,
+                                     void *const *opaques, char *errstr, size_t errstr_size);
 
 /* Wait until every event emitted before the call has its final outcome (or, with the disk
  * buffer, is delivered from the buffer), at most timeout_ms. Returns 0 or CER_ETIMEOUT.

@@ -394,6 +394,18 @@ void em_buffer_step(em_buffer *b, em_trk **pending)
     commit(b, false);
 }
 
+/* The buffer is partitioned by the destination key so order per key survives the trip through
+ * disk; its topic is always "events". */
+static int route_key_only(void *ctx, const ce_event *ev, const char **topic, const char **key)
+{
+    const em_conf *c = ctx;
+    const char *t = NULL;
+    if (c->route)
+        c->route(c->route_ctx, ev, &t, key);
+    *topic = NULL;
+    return 0;
+}
+
 /* ---- open/close ------------------------------------------------------------------------------ */
 
 int em_buffer_open(em_buffer **out, cer_emitter *em, const em_conf *c, char *errstr,
@@ -415,6 +427,8 @@ int em_buffer_open(em_buffer **out, cer_emitter *em, const em_conf *c, char *err
     sc.fsync = c->buffer_fsync ? c->buffer_fsync : "always";
     sc.on_delivery = on_persisted;
     sc.on_position = on_position;
+    sc.route = route_key_only;
+    sc.route_ctx = (void *)c;
     b->wlog.ops = &cer_sink_log;
     char why[512];
     int rc = b->wlog.ops->open(&b->wlog.s, &sc, why, sizeof why);

@@ -254,10 +254,18 @@ void cer_emitter_conf_set_callbacks(cer_emitter_conf *conf, cer_delivery_fn on_d
     conf->c.ctx = ctx;
 }
 
+void cer_emitter_conf_set_router(cer_emitter_conf *conf, cer_route_fn fn, void *ctx)
+{
+    conf->c.route = fn;
+    conf->c.route_ctx = ctx;
+}
+
 const cer_sink_ops *em_remote_sink(const em_conf *c, cer_sink_conf *sc, const char **props,
                                    const char **headers)
 {
     memset(sc, 0, sizeof *sc);
+    sc->route = c->route;
+    sc->route_ctx = c->route_ctx;
     int np = 0;
     switch (c->binding) {
     case BIND_KAFKA:

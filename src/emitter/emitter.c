@@ -4,6 +4,7 @@
  * one final callback; a Kafka producer that hits a fatal error is rebuilt and its unsent
  * events are resubmitted. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,6 +303,84 @@ int cer_emitter_new(cer_emitter **out, const cer_emitter_conf *conf, char *errst
     em->thread_started = true;
     em->last_send_ns = cer_mono_ns();
     *out = em;
+    return 0;
+}
+
+int cer_emitter_emit_batch(cer_emitter *em, const ce_event *const *evs, size_t n,
+                           void *const *opaques, char *errstr, size_t errstr_size)
+{
+    char why[256];
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        int rc = ce_event_validate(evs[i], why, sizeof why);
+        if (rc) {
+            snprintf(errstr, errstr_size, "event %zu: %s", i, why);
+            return rc;
+        }
+        total += event_bytes(evs[i]);
+    }
+    pthread_mutex_lock(&em->mu);
+    int full = em->queue_bytes + total > em->c.queue_max, closing = em->closing;
+    if (full && !closing)
+        em->st.rejected_full += n;
+    pthread_mutex_unlock(&em->mu);
+    if (closing) {
+        snprintf(errstr, errstr_size, "emitter is shutting down");
+        return CER_ECLOSED;
+    }
+    if (full) {
+        snprintf(errstr, errstr_size, "emitter queue full");
+        return CER_EQUEUE_FULL;
+    }
+    em_trk *head = NULL, **tail = &head;
+    for (size_t i = 0; i < n; i++) {
+        em_trk *t = calloc(1, sizeof *t);
+        ce_event *copy = t ? ce_event_clone(evs[i]) : NULL;
+        if (!copy) {
+            free(t);
+            while (head) {
+                em_trk *nx = head->next;
+                ce_event_destroy(head->ev);
+                free(head);
+                head = nx;
+            }
+            snprintf(errstr, errstr_size, "out of memory");
+            return CE_ENOMEM;
+        }
+        t->em = em;
+        t->ev = copy;
+        t->opaque = opaques ? opaques[i] : NULL;
+        t->bytes = event_bytes(evs[i]);
+        t->partition = -1;
+        *tail = t;
+        tail = &t->next;
+    }
+    pthread_mutex_lock(&em->mu);
+    /* Checked again: another thread may have filled the queue meanwhile. Going over the cap
+     * by one batch is allowed rather than failing after the copies were made. */
+    if (em->closing) {
+        pthread_mutex_unlock(&em->mu);
+        while (head) {
+            em_trk *nx = head->next;
+            ce_event_destroy(head->ev);
+            free(head);
+            head = nx;
+        }
+        snprintf(errstr, errstr_size, "emitter is shutting down");
+        return CER_ECLOSED;
+    }
+    if (n) {
+        if (em->tail)
+            em->tail->next = head;
+        else
+            em->head = head;
+        em->tail = (em_trk *)((char *)tail - offsetof(em_trk, next));
+    }
+    em->queue_bytes += total;
+    em->st.queue_bytes = em->queue_bytes;
+    em->st.emitted += n;
+    pthread_cond_signal(&em->wake);
+    pthread_mutex_unlock(&em->mu);
     return 0;
 }
 

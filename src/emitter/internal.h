@@ -36,6 +36,8 @@ typedef struct em_conf {
     int buffer_partitions;
     uint64_t queue_max;
     char *dlq_dir;
+    cer_route_fn route;
+    void *route_ctx;
     cer_delivery_fn on_delivery;
     cer_persisted_fn on_persisted;
     cer_emitter_log_fn on_log;

@@ -12,6 +12,8 @@ struct cer_sink {
     rd_kafka_t *rk;
     ce_kafka_msg *msg;
     ce_buf topic_buf;
+    int (*route)(void *ctx, const ce_event *ev, const char **topic_tmpl, const char **key_tmpl);
+    void *route_ctx;
     char *topic_tmpl;
     char *key_tmpl;
     ce_mode mode;
@@ -114,6 +116,8 @@ static int sink_open(cer_sink **out, const cer_sink_conf *c, char *errstr, size_
     s->cb = c->on_delivery;
     s->topic_tmpl = strdup(c->topic);
     s->key_tmpl = c->key ? strdup(c->key) : NULL;
+    s->route = c->route;
+    s->route_ctx = c->route_ctx;
     s->msg = ce_kafka_msg_new(0);
     ce_buf_init(&s->topic_buf);
     if (!s->topic_tmpl || (c->key && !s->key_tmpl) || !s->msg) {
@@ -161,14 +165,20 @@ static int sink_open(cer_sink **out, const cer_sink_conf *c, char *errstr, size_
 static int sink_submit(cer_sink *s, const ce_event *ev, void *opaque, char *errstr,
                        size_t errstr_size)
 {
-    const char *topic;
-    int rc = cer_render_topic(ev, s->topic_tmpl, &s->topic_buf, &topic, errstr, errstr_size);
+    const char *topic, *ttmpl = s->topic_tmpl, *ktmpl = s->key_tmpl;
+    if (s->route) {
+        const char *rt = NULL, *rk = NULL;
+        s->route(s->route_ctx, ev, &rt, &rk);
+        ttmpl = rt ? rt : ttmpl;
+        ktmpl = rk ? rk : ktmpl;
+    }
+    int rc = cer_render_topic(ev, ttmpl, &s->topic_buf, &topic, errstr, errstr_size);
     if (rc)
         return rc;
     rc = ce_kafka_encode(s->msg, ev, s->mode, s->flags, errstr, errstr_size);
     if (rc)
         return rc;
-    rc = ce_kafka_msg_set_key(s->msg, ev, s->key_tmpl, errstr, errstr_size);
+    rc = ce_kafka_msg_set_key(s->msg, ev, ktmpl, errstr, errstr_size);
     if (rc)
         return rc;
     ce_kafka_message m = ce_kafka_msg_view(s->msg);

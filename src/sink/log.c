@@ -28,6 +28,8 @@ struct cer_sink {
     cer_log_conf *lconf;
     ce_kafka_msg *msg;
     ce_buf topic_buf, bytes;
+    int (*route)(void *ctx, const ce_event *ev, const char **topic_tmpl, const char **key_tmpl);
+    void *route_ctx;
     char *topic_tmpl, *key_tmpl;
     int32_t new_partitions;
     uint32_t rr; /* round-robin for null keys */
@@ -71,6 +73,8 @@ static int sink_open(cer_sink **out, const cer_sink_conf *c, char *errstr, size_
     s->new_partitions = c->log_partitions > 0 ? c->log_partitions : 1;
     s->topic_tmpl = strdup(c->topic);
     s->key_tmpl = c->key ? strdup(c->key) : NULL;
+    s->route = c->route;
+    s->route_ctx = c->route_ctx;
     s->msg = ce_kafka_msg_new(0);
     s->lconf = cer_log_conf_new();
     if (!s->topic_tmpl || (c->key && !s->key_tmpl) || !s->msg || !s->lconf) {
@@ -163,14 +167,20 @@ done:
 static int sink_submit(cer_sink *s, const ce_event *ev, void *opaque, char *errstr,
                        size_t errstr_size)
 {
-    const char *topic;
+    const char *topic, *ttmpl = s->topic_tmpl, *ktmpl = s->key_tmpl;
     char why[512];
-    int rc = cer_render_topic(ev, s->topic_tmpl, &s->topic_buf, &topic, errstr, errstr_size);
+    if (s->route) {
+        const char *rt = NULL, *rk = NULL;
+        s->route(s->route_ctx, ev, &rt, &rk);
+        ttmpl = rt ? rt : ttmpl;
+        ktmpl = rk ? rk : ktmpl;
+    }
+    int rc = cer_render_topic(ev, ttmpl, &s->topic_buf, &topic, errstr, errstr_size);
     if (rc)
         return rc;
     if ((rc = ce_kafka_encode(s->msg, ev, CE_MODE_BINARY, 0, errstr, errstr_size)) != 0)
         return rc;
-    if ((rc = ce_kafka_msg_set_key(s->msg, ev, s->key_tmpl, errstr, errstr_size)) != 0)
+    if ((rc = ce_kafka_msg_set_key(s->msg, ev, ktmpl, errstr, errstr_size)) != 0)
         return rc;
     int32_t nparts = cer_log_topic_partitions(s->log, topic);
     if (nparts == CER_LOG_ENOTFOUND) {

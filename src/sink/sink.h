@@ -36,6 +36,10 @@ typedef struct cer_sink_conf {
     int log_partitions;         /* local log: partitions for new topics (default 1) */
     const char *fsync;          /* local log: always|interval|never */
     cer_delivery_cb on_delivery;
+    /* Kafka and log sinks (may be NULL): per-event routing. Returns the topic and key
+     * templates for `ev` (NULL = the configured ones); the sink renders them. */
+    int (*route)(void *ctx, const ce_event *ev, const char **topic_tmpl, const char **key_tmpl);
+    void *route_ctx;
     /* Log sink only (may be NULL): where each appended event went, called just before its
      * successful delivery callback. */
     void (*on_position)(void *opaque, int32_t partition, int64_t offset);

@@ -399,3 +399,82 @@ TEST(http_retry_then_delivers)
     CHECK(access(path, F_OK) == 0);
     rm_rf(dir);
 }
+
+static int route_alpha(void *ctx, const ce_event *ev, const char **topic, const char **key)
+{
+    ce_slice t = ce_event_get_str(ev, "type");
+    if (t.len >= 2 && memcmp(t.ptr, "a.", 2) == 0) {
+        *topic = "alpha";
+        *key = "{tenantid}";
+    }
+    return 0;
+}
+
+TEST(router_chooses_topic_per_event)
+{
+    const char *dir = mkdir_tmp();
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "log");
+    set(c, "log.dir", dir);
+    set(c, "log.topic", "{type}");
+    cer_emitter_conf_set_router(c, route_alpha, NULL);
+    cer_emitter *em;
+    char err[256];
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    for (int i = 0; i < 10; i++) {
+        ce_event *e = make_event(i, "t");
+        ce_event_set_str(e, "type", i % 2 ? "a.x" : "b.y", err, sizeof err);
+        ce_event_set_str(e, "tenantid", "acme", err, sizeof err);
+        CHECK_EQ_INT(cer_emitter_emit(em, e, NULL, err, sizeof err), 0);
+        ce_event_destroy(e);
+    }
+    CHECK_EQ_INT(cer_emitter_flush(em, 10000), 0);
+    cer_emitter_destroy(em, 1000);
+    CHECK_EQ_INT(count_log(dir, "alpha", 1), 5);
+    CHECK_EQ_INT(count_log(dir, "b.y", 1), 5);
+    cer_log_reader *r;
+    CHECK_EQ_INT(cer_log_reader_open(&r, dir, "alpha", 0, NULL, err, sizeof err), 0);
+    cer_log_rec rec;
+    CHECK_EQ_INT(cer_log_reader_next(r, &rec, 0, err, sizeof err), 0);
+    CHECK_EQ_MEM(rec.key, rec.key_len, "acme", 4);
+    cer_log_reader_close(r);
+    rm_rf(dir);
+}
+
+TEST(emit_batch_is_all_or_nothing)
+{
+    const char *dir = mkdir_tmp();
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "log");
+    set(c, "log.dir", dir);
+    set(c, "queue.max_bytes", "4096");
+    cer_emitter *em;
+    char err[256];
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    ce_event *evs[50];
+    for (int i = 0; i < 50; i++)
+        evs[i] = make_event(i, "t");
+    /* too big for the queue as a whole: nothing is taken */
+    CHECK_EQ_INT(
+        cer_emitter_emit_batch(em, (const ce_event *const *)evs, 50, NULL, err, sizeof err),
+        CER_EQUEUE_FULL);
+    cer_emitter_stats st;
+    cer_emitter_stats_get(em, &st);
+    CHECK_EQ_INT(st.emitted, 0);
+    /* an invalid member rejects the batch and names it */
+    ce_event_unset(evs[2], "type");
+    CHECK_EQ_INT(cer_emitter_emit_batch(em, (const ce_event *const *)evs, 3, NULL, err, sizeof err),
+                 CE_EMISSING);
+    CHECK_CONTAINS(err, "event 2: attribute 'type'");
+    CHECK_EQ_INT(cer_emitter_emit_batch(em, (const ce_event *const *)evs, 2, NULL, err, sizeof err),
+                 0);
+    CHECK_EQ_INT(cer_emitter_flush(em, 10000), 0);
+    cer_emitter_stats_get(em, &st);
+    CHECK_EQ_INT(st.delivered, 2);
+    cer_emitter_destroy(em, 1000);
+    for (int i = 0; i < 50; i++)
+        ce_event_destroy(evs[i]);
+    rm_rf(dir);
+}
