@@ -55,9 +55,29 @@ int cer_log__path(char *out, char *errstr, size_t errstr_size, const char *fmt, 
     return 0;
 }
 
+/* fsync the directory containing `path`. */
+static int fsync_parent(const char *path, char *errstr, size_t errstr_size)
+{
+    char parent[CER_LOG__PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", path);
+    size_t n = strlen(parent);
+    while (n > 1 && parent[n - 1] == '/')
+        parent[--n] = 0;
+    char *slash = strrchr(parent, '/');
+    if (!slash)
+        return cer_log__fsync_dir(".", errstr, errstr_size);
+    if (slash == parent)
+        slash[1] = 0;
+    else
+        *slash = 0;
+    return cer_log__fsync_dir(parent, errstr, errstr_size);
+}
+
 int cer_log__mkdir(const char *path, char *errstr, size_t errstr_size)
 {
-    if (mkdir(path, 0755) == 0 || errno == EEXIST) {
+    if (mkdir(path, 0755) == 0) /* a new directory entry: make it durable */
+        return fsync_parent(path, errstr, errstr_size);
+    if (errno == EEXIST) {
         struct stat st;
         if (stat(path, &st) != 0)
             return cer_log__errno(errno, errstr, errstr_size, "stat", path);

@@ -139,7 +139,8 @@ bool cer_log__name_valid(const char *name);
 /* snprintf into a path buffer of CER_LOG__PATH_MAX; CER_LOG_EINVAL when it does not fit. */
 int cer_log__path(char *out, char *errstr, size_t errstr_size, const char *fmt, ...)
     CER_LOG__PRINTF(4, 5);
-int cer_log__mkdir(const char *path, char *errstr, size_t errstr_size); /* ok if it exists */
+/* mkdir; fine if it exists as a directory; a new one is made durable (parent fsynced). */
+int cer_log__mkdir(const char *path, char *errstr, size_t errstr_size);
 int cer_log__fsync_dir(const char *path, char *errstr, size_t errstr_size);
 /* Replace `path` atomically with data: temp file, write, rename. When `durable`, the temp file
  * is fsynced before the rename and the directory after it. */
