@@ -337,7 +337,8 @@ typedef cer_config_listen LI;
 SCHEMA(listen_tls, LI, IN(LI, tls, "cert", CER_Y_STR, cert, .flags = CER_YF_NONEMPTY),
        IN(LI, tls, "key", CER_Y_STR, key, .flags = CER_YF_NONEMPTY));
 SCHEMA(listen_auth, LI,
-       IN(LI, auth, "bearer_tokens", CER_Y_STRLIST, bearer_tokens, .flags = CER_YF_SECRET));
+       IN(LI, auth, "bearer_tokens", CER_Y_STRLIST, bearer_tokens,
+          .flags = CER_YF_SECRET | CER_YF_COMMA));
 SCHEMA(listen, LI,
        F(LI, "events", CER_Y_STR, events, .def = "127.0.0.1:8080", .check = check_listen),
        F(LI, "otlp", CER_Y_STR, otlp, .def = "127.0.0.1:4318", .check = check_listen),

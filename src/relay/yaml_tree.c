@@ -185,30 +185,29 @@ void cer__ydiag_format(cer_ydiag *d, const char *name, char *buf, size_t size)
             v[i++] = e;
         qsort(v, kept, sizeof *v, err_cmp);
     }
+    /* Whole lines only, keeping room for the closing count while more are to come. */
+    size_t reserve = strlen(name) + 48;
     cer_yerr *e = d->head;
     for (size_t i = 0; i < kept; i++, e = e->next) {
         const cer_yerr *x = v ? v[i] : e;
-        char line[64];
+        char pos[64] = "";
         if (x->line)
-            snprintf(line, sizeof line, ":%u:%u", (unsigned)x->line, (unsigned)x->col);
-        else
-            line[0] = '\0';
-        int n =
-            snprintf(buf + used, size - used, "%s%s%s: %s", used ? "\n" : "", name, line, x->msg);
-        if (n < 0 || (size_t)n >= size - used) {
-            buf[used] = '\0';
+            snprintf(pos, sizeof pos, ":%u:%u", (unsigned)x->line, (unsigned)x->col);
+        const char *sep = used ? "\n" : "";
+        int n = snprintf(NULL, 0, "%s%s%s: %s", sep, name, pos, x->msg);
+        bool last = i + 1 == kept && d->count == kept && !d->nomem;
+        if (n < 0 || used + (size_t)n + (last ? 0 : reserve) >= size)
             break;
-        }
-        used += (size_t)n;
+        used += (size_t)snprintf(buf + used, size - used, "%s%s%s: %s", sep, name, pos, x->msg);
         shown++;
     }
     cer__yfree(v);
-    size_t rest = d->count - shown;
-    if (d->nomem && d->count == 0)
+    const char *sep = used ? "\n" : "";
+    if (d->count > shown)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s: %zu more error(s) not shown", sep,
+                                 name, d->count - shown);
+    if (d->nomem && used < size)
         snprintf(buf + used, size - used, "%s%s: out of memory", used ? "\n" : "", name);
-    else if (rest)
-        snprintf(buf + used, size - used, "%s%s: %zu more error(s) not shown", used ? "\n" : "",
-                 name, rest);
 }
 
 /* ---------------------------------------------------------------------------------------------
