@@ -71,7 +71,22 @@ static size_t render_path(const jframe *f, char *out, size_t size)
         if (f->name)
             chain[n++] = f;
     out[0] = 0;
+    /* Very deep paths keep their first and last frames: "a.b[0]...y.z[3]". */
+    size_t total = n, elide_from = n, elide_to = n;
+    if (total > 16) {
+        elide_from = total - 8; /* frames are rendered from chain[n-1] down to chain[0] */
+        elide_to = 6;
+    }
     while (n-- > 0) {
+        if (n < elide_from && n >= elide_to) {
+            if (n == elide_from - 1) {
+                int w = snprintf(out + len, size - len, ".…");
+                if (w < 0 || (size_t)w >= size - len)
+                    return size - 1;
+                len += (size_t)w;
+            }
+            continue;
+        }
         char nm[128];
         camel(chain[n]->name, nm, sizeof nm);
         int w;
@@ -405,6 +420,13 @@ static int bytes_value(jdec *d, size_t *pos, const ProtobufCFieldDescriptor *f,
 static int message(jdec *d, size_t *pos, const ProtobufCMessageDescriptor *desc,
                    ProtobufCMessage *m, const jframe *self, uint32_t anydepth);
 
+/* Where a value should start but none does: a syntax error, not a type error. */
+static int bad_value(jdec *d, size_t at)
+{
+    ce__json_err e = {at, at >= d->len ? "unexpected end of input" : "expected a value"};
+    return jsyntax(d, CE_ESYNTAX, &e);
+}
+
 static size_t elem_size(ProtobufCType t)
 {
     switch (t) {
@@ -434,6 +456,8 @@ static int field_value(jdec *d, size_t *pos, const ProtobufCFieldDescriptor *f, 
 {
     size_t at = *pos;
     jkind k = peek(d, at);
+    if (k == J_BAD)
+        return bad_value(d, at);
     switch (f->type) {
     case PROTOBUF_C_TYPE_BOOL: {
         if (k != J_TRUE && k != J_FALSE)
@@ -484,6 +508,8 @@ static int repeated(jdec *d, size_t *pos, const ProtobufCMessageDescriptor *desc
                     uint32_t anydepth)
 {
     size_t at = *pos;
+    if (peek(d, at) == J_BAD)
+        return bad_value(d, at);
     if (peek(d, at) != J_ARRAY)
         return jerr(d, fr, at, CE_ETYPE, "expected an array");
     size_t es = elem_size(f->type), n = 0, cap = 0;

@@ -32,7 +32,22 @@ static size_t render_path(const pframe *f, char *out, size_t size)
         if (f->name)
             chain[n++] = f;
     out[0] = 0;
+    /* Very deep paths keep their first and last frames: "a.b[0]...y.z[3]". */
+    size_t total = n, elide_from = n, elide_to = n;
+    if (total > 16) {
+        elide_from = total - 8; /* frames are rendered from chain[n-1] down to chain[0] */
+        elide_to = 6;
+    }
     while (n-- > 0) {
+        if (n < elide_from && n >= elide_to) {
+            if (n == elide_from - 1) {
+                int w = snprintf(out + len, size - len, ".…");
+                if (w < 0 || (size_t)w >= size - len)
+                    return size - 1;
+                len += (size_t)w;
+            }
+            continue;
+        }
         int w;
         if (chain[n]->index != UINT32_MAX)
             w = snprintf(out + len, size - len, "%s%s[%u]", len ? "." : "", chain[n]->name,
@@ -135,7 +150,8 @@ static int scan_msg(pscan *s, const ProtobufCMessageDescriptor *d, const uint8_t
 {
     uint32_t counts[MAX_FIELDS] = {0};
     while (p < end) {
-        size_t at = (size_t)(p - s->base);
+        const size_t tag_at = (size_t)(p - s->base);
+        size_t at = tag_at;
         uint64_t tag, v;
         int r = rd_varint(&p, end, &tag);
         if (r)
@@ -212,7 +228,7 @@ static int scan_msg(pscan *s, const ProtobufCMessageDescriptor *d, const uint8_t
             continue;
         int want = expected_wire_type(f->type);
         if (wt != want && !(wt == 2 && f->label == PROTOBUF_C_LABEL_REPEATED && want != 2))
-            return perr(s, &leaf, CE_ESYNTAX, "wire type %d at byte %zu, expected %d", wt, at,
+            return perr(s, &leaf, CE_ESYNTAX, "wire type %d at byte %zu, expected %d", wt, tag_at,
                         want);
         if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
             const ProtobufCMessageDescriptor *sub = f->descriptor;
