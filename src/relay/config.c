@@ -243,8 +243,14 @@ static void check_rules(rules *r, const cer_config *c)
     if (c->policy.dead_letter && !c->dead_letter.topic && !c->dead_letter.log_dir)
         bad(r, where(root, "policy.dead_letter"), "policy.dead_letter",
             "needs dead_letter.topic or dead_letter.log_dir");
-    const cer_ynode *opa = find(root, "policy.opa");
-    if (opa && opa->kind == CER_YMAP && !c->policy.opa.url)
+    /* policy.opa settings without a url would be silently ignored (defaults are fine: the
+     * dump writes them) */
+    cer_config d;
+    cer_config_default(&d);
+    if (!c->policy.opa.url &&
+        (c->policy.opa.path || c->policy.opa.timeout_ms != d.policy.opa.timeout_ms ||
+         c->policy.opa.cache_ttl_ms != d.policy.opa.cache_ttl_ms ||
+         c->policy.opa.fail != d.policy.opa.fail))
         bad(r, where(root, "policy.opa"), "policy.opa.url", "required when policy.opa is given");
     if (c->policy.opa.url && !c->policy.opa.path)
         bad(r, where(root, "policy.opa.url"), "policy.opa.path",

@@ -2,6 +2,7 @@
  * offset, default, range, flags, enum names, nested tables) and the checks of string values
  * (URLs, host:port, templates, globs, JSON pointers, header names...). */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -31,7 +32,8 @@ static bool has_space_or_control(const char *s)
     return false;
 }
 
-static int check_port(const char *p)
+/* 1 .. 65535, or 0 too when `zero_ok` (a listener on any free port, as tests use). */
+static int check_port(const char *p, bool zero_ok)
 {
     if (!*p || strlen(p) > 5)
         return -1;
@@ -41,11 +43,12 @@ static int check_port(const char *p)
             return -1;
         v = v * 10 + (*p - '0');
     }
-    return v >= 1 && v <= 65535 ? 0 : -1;
+    return v <= 65535 && (v > 0 || zero_ok) ? 0 : -1;
 }
 
-/* host:port, [v6]:port; with `need_port` 0 the port may be left out. */
-static int host_port(const char *s, bool need_port)
+/* host:port, [v6]:port; a listener (`listen`) needs the port and may use 0, a broker may
+ * leave it out. */
+static int host_port(const char *s, bool listen)
 {
     if (!*s || has_space_or_control(s) || strchr(s, ','))
         return -1;
@@ -55,18 +58,18 @@ static int host_port(const char *s, bool need_port)
         if (!close || close == s + 1)
             return -1;
         if (close[1] == '\0')
-            return need_port ? -1 : 0;
+            return listen ? -1 : 0;
         if (close[1] != ':')
             return -1;
         colon = close + 1;
     } else {
         colon = strrchr(s, ':');
         if (!colon)
-            return need_port ? -1 : 0;
+            return listen ? -1 : 0;
         if (colon == s || memchr(s, ':', (size_t)(colon - s)))
             return -1;
     }
-    return check_port(colon + 1);
+    return check_port(colon + 1, listen);
 }
 
 static int check_listen(const char *s, char *w, size_t n)

@@ -1,0 +1,311 @@
+/* `cerelay run`: load the configuration, build the emitter from it, serve HTTP until
+ * SIGTERM/SIGINT, then drain. SIGHUP reloads what can change without a restart (routes,
+ * limits, auth tokens, logging) and says which changes need one. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "relay/http.h"
+#include "relay/relay.h"
+
+int relay_read_file(const char *path, char **out, size_t *len)
+{
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    if (!f)
+        return -1;
+    ce_buf b;
+    ce_buf_init(&b);
+    char tmp[8192];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0 && b.len < (8u << 20))
+        ce_buf_append(&b, tmp, n);
+    fclose(f);
+    ce_buf_append(&b, "", 1);
+    *out = b.ptr;
+    *len = b.len - 1;
+    return 0;
+}
+
+static void on_emitter_log(void *ctx, int level, const char *msg)
+{
+    relay_log(level <= 3   ? CER_CONFIG_LEVEL_ERROR
+              : level == 4 ? CER_CONFIG_LEVEL_WARN
+                           : CER_CONFIG_LEVEL_INFO,
+              "emitter: %s", msg);
+}
+
+static int cset(cer_emitter_conf *c, const char *k, const char *v, char *err, size_t n)
+{
+    return v ? cer_emitter_conf_set(c, k, v, err, n) : 0;
+}
+
+static int cset_u(cer_emitter_conf *c, const char *k, unsigned long long v, char *err, size_t n)
+{
+    char num[32];
+    snprintf(num, sizeof num, "%llu", v);
+    return cer_emitter_conf_set(c, k, num, err, n);
+}
+
+/* The emitter's configuration from the relay's. */
+static int emitter_conf(const cer_config *cfg, cer_emitter_conf *c, char *err, size_t n)
+{
+    static const char *const bindings[] = {"", "kafka", "http", "log", "stdout"};
+    static const char *const fsyncs[] = {"", "always", "interval", "never"};
+    static const char *const modes[] = {"", "binary", "structured", "batch"};
+    static const char *const comp[] = {"", "none", "gzip", "snappy", "lz4", "zstd"};
+    int rc = cset(c, "binding", bindings[cfg->binding], err, n);
+    if (!rc && cfg->binding == CER_CONFIG_BINDING_KAFKA) {
+        ce_buf b;
+        ce_buf_init(&b);
+        for (size_t i = 0; i < cfg->kafka.brokers.n; i++) {
+            if (i)
+                ce_buf_append(&b, ",", 1);
+            ce_buf_append(&b, cfg->kafka.brokers.v[i], strlen(cfg->kafka.brokers.v[i]));
+        }
+        ce_buf_append(&b, "", 1);
+        rc = cset(c, "kafka.brokers", b.ptr, err, n);
+        ce_buf_free(&b);
+        if (!rc)
+            rc = cset(c, "kafka.topic", cfg->kafka.topic, err, n);
+        if (!rc)
+            rc = cset(c, "kafka.key", cfg->kafka.key, err, n);
+        if (!rc)
+            rc = cset(c, "kafka.mode", modes[cfg->kafka.mode], err, n);
+        if (!rc && cfg->kafka.compression)
+            rc = cset(c, "kafka.compression.type", comp[cfg->kafka.compression], err, n);
+        if (!rc)
+            rc = cset_u(c, "kafka.linger.ms", (unsigned long long)cfg->kafka.linger_ms, err, n);
+        const cer_config_sasl *s = &cfg->kafka.sasl;
+        bool tls = cfg->kafka.tls.enabled;
+        if (!rc && (tls || s->mechanism))
+            rc = cset(c, "kafka.security.protocol",
+                      s->mechanism ? (tls ? "SASL_SSL" : "SASL_PLAINTEXT") : "SSL", err, n);
+        if (!rc && tls) {
+            rc = cset(c, "kafka.ssl.ca.location", cfg->kafka.tls.ca, err, n);
+            if (!rc)
+                rc = cset(c, "kafka.ssl.certificate.location", cfg->kafka.tls.cert, err, n);
+            if (!rc)
+                rc = cset(c, "kafka.ssl.key.location", cfg->kafka.tls.key, err, n);
+            if (!rc)
+                rc = cset(c, "kafka.ssl.endpoint.identification.algorithm",
+                          cfg->kafka.tls.verify_hostname ? "https" : "none", err, n);
+        }
+        static const char *const mechs[] = {
+            "", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER", "OAUTHBEARER"};
+        if (!rc && s->mechanism) {
+            rc = cset(c, "kafka.sasl.mechanism", mechs[s->mechanism], err, n);
+            if (!rc)
+                rc = cset(c, "kafka.sasl.username", s->username, err, n);
+            if (!rc)
+                rc = cset(c, "kafka.sasl.password", s->password, err, n);
+            if (!rc && s->mechanism == CER_CONFIG_SASL_AWS_MSK_IAM) {
+                rc = cset(c, "kafka.cerelay.sasl.mechanism", "AWS_MSK_IAM", err, n);
+                if (!rc)
+                    rc = cset(c, "kafka.cerelay.aws.region", s->aws.region, err, n);
+                if (!rc)
+                    rc = cset(c, "kafka.cerelay.aws.profile", s->aws.profile, err, n);
+            } else if (!rc && s->mechanism == CER_CONFIG_SASL_OAUTHBEARER && s->oidc.token_url) {
+                rc = cset(c, "kafka.cerelay.sasl.mechanism", "OAUTHBEARER_OIDC", err, n);
+                if (!rc)
+                    rc = cset(c, "kafka.cerelay.oidc.token_url", s->oidc.token_url, err, n);
+                if (!rc)
+                    rc = cset(c, "kafka.cerelay.oidc.client_id", s->oidc.client_id, err, n);
+                if (!rc)
+                    rc = cset(c, "kafka.cerelay.oidc.client_secret", s->oidc.client_secret, err, n);
+                if (!rc)
+                    rc = cset(c, "kafka.cerelay.oidc.scope", s->oidc.scope, err, n);
+            } else if (!rc && s->mechanism == CER_CONFIG_SASL_OAUTHBEARER && s->token) {
+                rc = cset(c, "kafka.cerelay.oauthbearer.token", s->token, err, n);
+            }
+        }
+        for (size_t i = 0; !rc && i < cfg->kafka.properties.n; i++) {
+            char key[300];
+            snprintf(key, sizeof key, "kafka.%s", cfg->kafka.properties.v[i].name);
+            rc = cset(c, key, cfg->kafka.properties.v[i].value, err, n);
+        }
+    }
+    if (!rc && cfg->binding == CER_CONFIG_BINDING_HTTP) {
+        rc = cset(c, "http.url", cfg->http.endpoint, err, n);
+        if (!rc)
+            rc = cset(c, "http.mode", modes[cfg->http.mode], err, n);
+        if (!rc && cfg->http.batch_size > 0)
+            rc = cset_u(c, "http.batch_size", (unsigned long long)cfg->http.batch_size, err, n);
+        if (!rc && cfg->http.flush_interval_ms)
+            rc = cset_u(c, "http.flush_interval_ms", cfg->http.flush_interval_ms, err, n);
+        for (size_t i = 0; !rc && i < cfg->http.headers.n; i++) {
+            char key[300];
+            snprintf(key, sizeof key, "http.header.%s", cfg->http.headers.v[i].name);
+            rc = cset(c, key, cfg->http.headers.v[i].value, err, n);
+        }
+    }
+    if (!rc && cfg->binding == CER_CONFIG_BINDING_LOG) {
+        rc = cset(c, "log.dir", cfg->log.dir, err, n);
+        if (!rc)
+            rc = cset(c, "log.topic", "{type}", err, n);
+        if (!rc && cfg->log.partitions > 0)
+            rc = cset_u(c, "log.partitions", (unsigned long long)cfg->log.partitions, err, n);
+        if (!rc && cfg->log.fsync)
+            rc = cset(c, "log.fsync", fsyncs[cfg->log.fsync], err, n);
+    }
+    if (!rc && cfg->buffer.type == CER_CONFIG_BUFFER_DISK) {
+        rc = cset(c, "buffer", "disk", err, n);
+        if (!rc)
+            rc = cset(c, "buffer.dir", cfg->buffer.dir, err, n);
+        if (!rc && cfg->buffer.max_bytes)
+            rc = cset_u(c, "buffer.max_bytes", cfg->buffer.max_bytes, err, n);
+        if (!rc)
+            rc = cset(c, "buffer.when_full",
+                      cfg->buffer.when_full == CER_CONFIG_WHEN_FULL_DROP_OLDEST ? "drop_oldest"
+                                                                                : "block",
+                      err, n);
+    }
+    if (!rc && cfg->limits.max_memory_bytes)
+        rc = cset_u(c, "queue.max_bytes", cfg->limits.max_memory_bytes, err, n);
+    if (!rc && cfg->dead_letter.log_dir)
+        rc = cset(c, "dead_letter.dir", cfg->dead_letter.log_dir, err, n);
+    return rc;
+}
+
+static int mkdirs(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int relay_main(const char *config_path, int print_ready)
+{
+    static relay R;
+    relay *r = &R;
+    char err[1024];
+    if (config_path) {
+        if (cer_config_load(config_path, &r->cfg, err, sizeof err) != 0) {
+            fprintf(stderr, "%s\n", err);
+            return 2;
+        }
+    } else {
+        cer_config_default(&r->cfg);
+    }
+    relay_log_setup(r->cfg.logging.format, r->cfg.logging.level);
+    metrics_init(&r->metrics);
+    if (r->cfg.binding == CER_CONFIG_BINDING_LOG && r->cfg.buffer.type == CER_CONFIG_BUFFER_DISK) {
+        /* The local log is itself a durable, fsynced log: a disk buffer in front of it would
+         * only write every event twice. */
+        r->cfg.buffer.type = CER_CONFIG_BUFFER_MEMORY;
+        relay_log(CER_CONFIG_LEVEL_INFO, "binding log is durable itself: no disk buffer in "
+                                         "front of it (ack: local means the log append)");
+    }
+    r->ack = r->cfg.ack;
+    if (r->ack == CER_CONFIG_ACK_LOCAL && r->cfg.buffer.type != CER_CONFIG_BUFFER_DISK &&
+        r->cfg.binding != CER_CONFIG_BINDING_LOG) {
+        fprintf(stderr, "cerelay run: ack: local needs buffer.type: disk (or binding: log), "
+                        "so that an acknowledged event is on disk; set buffer.type: disk or "
+                        "ack: remote\n");
+        return 2;
+    }
+    r->ack_timeout_ms = 30000;
+    r->limits = ce_limits_default();
+    r->limits.max_event_bytes = r->cfg.limits.max_body_bytes;
+    if (r->cfg.limits.max_batch_events > 0)
+        r->limits.max_batch = (uint32_t)r->cfg.limits.max_batch_events;
+    if (r->cfg.binding == CER_CONFIG_BINDING_LOG && r->cfg.log.dir && mkdirs(r->cfg.log.dir)) {
+        fprintf(stderr, "cerelay run: log.dir %s: %s\n", r->cfg.log.dir, strerror(errno));
+        return 2;
+    }
+    if (r->cfg.buffer.type == CER_CONFIG_BUFFER_DISK && r->cfg.buffer.dir &&
+        mkdirs(r->cfg.buffer.dir)) {
+        fprintf(stderr, "cerelay run: buffer.dir %s: %s\n", r->cfg.buffer.dir, strerror(errno));
+        return 2;
+    }
+    /* Signals go to the main thread only: block them before any thread starts. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    cer_emitter_conf *ec = cer_emitter_conf_new();
+    if (emitter_conf(&r->cfg, ec, err, sizeof err) != 0) {
+        fprintf(stderr, "cerelay run: %s\n", err);
+        cer_emitter_conf_destroy(ec);
+        return 2;
+    }
+    cer_emitter_conf_set_callbacks(ec, relay_on_delivery, relay_on_persisted, on_emitter_log, r);
+    cer_emitter_conf_set_router(ec, relay_route, r);
+    int rc = cer_emitter_new(&r->em, ec, err, sizeof err);
+    cer_emitter_conf_destroy(ec);
+    if (rc) {
+        fprintf(stderr, "cerelay run: %s\n", err);
+        return 2;
+    }
+    if (relay_http_start(r, err, sizeof err) != 0) {
+        fprintf(stderr, "cerelay run: %s\n", err);
+        cer_emitter_destroy(r->em, 0);
+        return 2;
+    }
+    relay_acks_start(r);
+    char ev_url[128] = "disabled", otlp_url[128] = "disabled";
+    if (r->events_d)
+        snprintf(ev_url, sizeof ev_url, "http://%.*s:%d/events",
+                 (int)(strrchr(r->cfg.listen.events, ':') - r->cfg.listen.events),
+                 r->cfg.listen.events, r->events_port);
+    if (r->otlp_d)
+        snprintf(otlp_url, sizeof otlp_url, "http://%.*s:%d/v1/logs",
+                 (int)(strrchr(r->cfg.listen.otlp, ':') - r->cfg.listen.otlp), r->cfg.listen.otlp,
+                 r->otlp_port);
+    relay_log(CER_CONFIG_LEVEL_INFO,
+              "ready: CloudEvents on %s, OTLP on %s, binding %s, ack %s, buffer %s", ev_url,
+              otlp_url, cer_config_binding_name(r->cfg.binding), cer_config_ack_name(r->cfg.ack),
+              r->cfg.buffer.type == CER_CONFIG_BUFFER_DISK ? "disk" : "memory");
+    if (print_ready) {
+        printf("events %s\notlp %s\n", ev_url, otlp_url);
+        fflush(stdout);
+    }
+    for (;;) {
+        int sig;
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            cer_config next;
+            if (!config_path) {
+                relay_log(CER_CONFIG_LEVEL_WARN, "SIGHUP: no configuration file to reload");
+                continue;
+            }
+            if (cer_config_load(config_path, &next, err, sizeof err) != 0) {
+                relay_log(CER_CONFIG_LEVEL_ERROR, "SIGHUP: kept the running configuration: %s",
+                          err);
+                continue;
+            }
+            relay_log(CER_CONFIG_LEVEL_WARN,
+                      "SIGHUP: the configuration is valid; applying it needs a restart in this "
+                      "version (nothing was changed, no event was lost)");
+            cer_config_free(&next);
+            continue;
+        }
+        break;
+    }
+    uint64_t drain = r->cfg.shutdown.drain_timeout_ms ? r->cfg.shutdown.drain_timeout_ms : 30000;
+    relay_log(CER_CONFIG_LEVEL_INFO, "shutting down: draining for up to %llu ms",
+              (unsigned long long)drain);
+    atomic_store(&r->draining, 1);
+    relay_http_quiesce(r, (int)drain);
+    cer_emitter_destroy(r->em, (int)drain);
+    relay_acks_stop();
+    relay_http_stop(r);
+    metrics_free(&r->metrics);
+    cer_config_free(&r->cfg);
+    relay_log(CER_CONFIG_LEVEL_INFO, "stopped");
+    return 0;
+}
