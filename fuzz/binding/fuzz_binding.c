@@ -17,6 +17,14 @@
 #define MAX_HEADERS 64
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__ubsan_default_options(void);
+
+/* The CER_FUZZ build compiles with recoverable UBSan checks; undefined behaviour must still
+ * stop the run and leave a reproducer. */
+const char *__ubsan_default_options(void)
+{
+    return "halt_on_error=1:print_stacktrace=1";
+}
 
 static size_t split(const char *p, size_t n, ce_header *h, size_t *nh, ce_slice *body)
 {

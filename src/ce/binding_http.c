@@ -24,6 +24,8 @@ int ce_http_value_encode(const char *s, size_t len, ce_buf *out)
     size_t extra = 0;
     for (size_t i = 0; i < len; i++)
         extra += must_escape((unsigned char)s[i]) ? 2 : 0;
+    if (len == 0)
+        return 0;
     if (len > SIZE_MAX - extra)
         return CE_ETOOBIG;
     int rc = ce_buf_reserve(out, len + extra);
@@ -63,6 +65,8 @@ int ce_http_value_decode(const char *s, size_t len, ce_buf *out, char *errstr, s
         len--;
     s += lead;
     len -= lead;
+    if (len == 0)
+        return 0;
     int rc = ce_buf_reserve(out, len); /* neither step ever grows the value */
     if (rc)
         return ce__errf(rc, errstr, errstr_size, "%s", ce_strerror(rc));
