@@ -306,8 +306,9 @@ CER_LOG_EXTERN int cer_log_reader_seek(cer_log_reader *r, cer_log_whence whence,
 /* Read the next record into *out (pointers valid until the next call on `r`). If none is
  * available, waits up to timeout_ms (0 = do not wait; at most CER_LOG_MAX_WAIT_MS) for the writer
  * to append one, sleeping on inotify (no busy loop). Returns 0 with a record, CER_LOG_EAGAIN when
- * none arrived in time, CER_LOG_ETOOBIG (a record larger than max.record.bytes; errstr names it),
- * CER_LOG_EIO, CER_LOG_ENOMEM, CER_LOG_EINVAL. */
+ * none arrived in time, CER_LOG_ETOOBIG (a valid record larger than this reader's
+ * max.record.bytes; errstr names its offset and size; the reader moves past it, so the next call
+ * continues with the following record), CER_LOG_EIO, CER_LOG_ENOMEM, CER_LOG_EINVAL. */
 CER_LOG_EXTERN int cer_log_reader_next(cer_log_reader *r, cer_log_rec *out, int timeout_ms,
                                        char *errstr, size_t errstr_size);
 
