@@ -977,3 +977,25 @@ TEST(allocation_failures)
     CHECK_EQ_INT(ok_modes, 7);
     ce_event_destroy(e);
 }
+
+/* Regression (fuzz_binding, clang UBSan): a value that decodes to nothing left the output
+ * buffer unallocated and the decoder did pointer arithmetic on NULL. */
+TEST(blank_values_decode_to_empty)
+{
+    ce_buf b = {0};
+    char err[128];
+    CHECK_EQ_INT(ce_http_value_decode("  \t ", 4, &b, err, sizeof err), 0);
+    CHECK_EQ_INT(b.len, 0);
+    CHECK_EQ_INT(ce_http_value_encode("", 0, &b), 0);
+    CHECK_EQ_INT(b.len, 0);
+    ce_buf_free(&b);
+    ce_header h[] = {REQ_HEADERS, H("ce-blank", "   "), H("ce-quoted", "\"\"")};
+    ce_http_message m = {h, 6, S("")};
+    ce_event *e = NULL;
+    CHECK_EQ_INT(ce_http_decode(&m, NULL, &e, err, sizeof err), 0);
+    if (e) {
+        check_str_attr(e, "blank", "");
+        check_str_attr(e, "quoted", "");
+    }
+    ce_event_destroy(e);
+}
