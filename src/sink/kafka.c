@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sink/auth.h"
 #include "sink/sink.h"
 
 struct cer_sink {
@@ -139,10 +140,15 @@ static int sink_open(cer_sink **out, const cer_sink_conf *c, char *errstr, size_
             rc = CE_EINVAL;
             break;
         }
+        if (cer__auth_is_own_prop(*p))
+            continue; /* cerelay.*: read by cer__auth_configure, unknown to librdkafka */
         char name[256];
         snprintf(name, sizeof name, "%.*s", (int)(eq - *p), *p);
         rc = set_prop(conf, name, eq + 1, errstr, errstr_size);
     }
+    int auth = 0;
+    if (!rc)
+        rc = cer__auth_configure(conf, c->props, &auth, errstr, errstr_size);
     if (rc) {
         rd_kafka_conf_destroy(conf);
         sink_close(s);
@@ -157,6 +163,10 @@ static int sink_open(cer_sink **out, const cer_sink_conf *c, char *errstr, size_
         snprintf(errstr, errstr_size, "kafka: %s", why);
         sink_close(s);
         return CE_EINVAL;
+    }
+    if (auth && (rc = cer__auth_start(s->rk, errstr, errstr_size)) != 0) {
+        sink_close(s);
+        return rc;
     }
     *out = s;
     return 0;
