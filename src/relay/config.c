@@ -259,7 +259,10 @@ static void check_rules(rules *r, const cer_config *c)
     if (!c->listen.tls.cert != !c->listen.tls.key)
         bad(r, where(root, "listen.tls"), c->listen.tls.cert ? "listen.tls.key" : "listen.tls.cert",
             "listen.tls needs both cert and key");
-    if (c->listen.events[0] && streq(c->listen.events, c->listen.otlp))
+    /* port 0 means "any free port": two of those never clash */
+    size_t el = strlen(c->listen.events);
+    if (c->listen.events[0] && streq(c->listen.events, c->listen.otlp) &&
+        !(el >= 2 && strcmp(c->listen.events + el - 2, ":0") == 0))
         bad(r, where(root, "listen.otlp"), "listen.otlp", "same address as listen.events");
 
     const cer_config_limits *l = &c->limits;

@@ -37,26 +37,53 @@ static void pad(out *o, unsigned n)
     }
 }
 
-/* A YAML double-quoted scalar (valid UTF-8 passes through; controls are escaped). */
-static void quoted(out *o, const char *s)
+/* Length of the UTF-8 sequence at s and its code point; 1 and the byte itself when invalid. */
+static size_t utf8_next(const unsigned char *s, uint32_t *cp)
 {
-    put(o, "\"", 1);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        char esc[8];
-        if (ch == '"' || ch == '\\') {
-            esc[0] = '\\', esc[1] = (char)ch;
-            put(o, esc, 2);
-        } else if (ch == '\n') {
-            put(o, "\\n", 2);
-        } else if (ch == '\t') {
-            put(o, "\\t", 2);
-        } else if (ch < 0x20 || ch == 0x7f) {
-            snprintf(esc, sizeof esc, "\\x%02x", ch);
-            puts_(o, esc);
-        } else {
-            put(o, s, 1);
+    size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 1;
+    uint32_t c = n == 1 ? s[0] : s[0] & (0x3F >> (n - 1));
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            *cp = s[0];
+            return 1;
         }
+        c = c << 6 | (s[i] & 0x3F);
+    }
+    *cp = c;
+    return n;
+}
+
+/* A YAML double-quoted scalar that reads back as exactly `s`: quotes, backslashes and every
+ * character YAML does not print literally (controls, C1, line and paragraph separators, BOM,
+ * U+FFFE/U+FFFF) are escaped; for a value (`value`), "${" is written "$${" so that reading it
+ * back does not expand it. */
+static void quoted(out *o, const char *str, bool value)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    put(o, "\"", 1);
+    while (*s) {
+        uint32_t cp;
+        size_t n = utf8_next(s, &cp);
+        char esc[16];
+        if (cp == '"' || cp == '\\') {
+            esc[0] = '\\', esc[1] = (char)cp;
+            put(o, esc, 2);
+        } else if (cp == '\n') {
+            put(o, "\\n", 2);
+        } else if (cp == '\t') {
+            put(o, "\\t", 2);
+        } else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
+            snprintf(esc, sizeof esc, "\\x%02x", (unsigned)cp);
+            puts_(o, esc);
+        } else if (cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF || cp == 0xFFFE || cp == 0xFFFF) {
+            snprintf(esc, sizeof esc, "\\u%04X", (unsigned)cp);
+            puts_(o, esc);
+        } else if (value && cp == '$' && s[1] == '{') {
+            put(o, "$$", 2);
+        } else {
+            put(o, (const char *)s, n);
+        }
+        s += n;
     }
     put(o, "\"", 1);
 }
@@ -68,7 +95,7 @@ static void secret_or(out *o, const char *s, bool secret)
     else if (secret)
         puts_(o, "\"<redacted>\"");
     else
-        quoted(o, s);
+        quoted(o, s, true);
 }
 
 static void dump_section(out *o, const cer_yschema *s, const void *obj, unsigned indent, bool dash);
@@ -140,7 +167,7 @@ static void dump_field(out *o, const cer_yfield *f, const void *obj, unsigned in
         for (size_t i = 0; i < l->n; i++) {
             puts_(o, "\n");
             pad(o, indent + 2);
-            quoted(o, l->v[i].name);
+            quoted(o, l->v[i].name, false);
             puts_(o, ": ");
             secret_or(o, l->v[i].value, l->v[i].secret);
         }

@@ -357,6 +357,31 @@ TEST(full_dump_golden_and_secrets_redacted)
     cer_config_free(&c);
 }
 
+TEST(dump_escapes_what_yaml_would_change)
+{
+    cer_config c, again;
+    EXPECT_OK("kafka:\n  properties:\n    a: \"x\\x01y\\ttab\"\n    b: \"p\\Nq\\Lr\\u00e9\\\"\"\n"
+              "    c: 't-$${v} $$${w}'\n",
+              &c);
+    CHECK_EQ_INT(c.kafka.properties.n, 3);
+    if (c.kafka.properties.n != 3)
+        return;
+    CHECK_EQ_STR(c.kafka.properties.v[0].value, "x\x01y\ttab");
+    CHECK_EQ_STR(c.kafka.properties.v[1].value, "p\xC2\x85q\xE2\x80\xA8r\xC3\xA9\"");
+    CHECK_EQ_STR(c.kafka.properties.v[2].value, "t-${v} $${w}");
+    char *one = dump(&c);
+    CHECK_CONTAINS(one, "    \"a\": \"x\\x01y\\ttab\"\n");
+    CHECK_CONTAINS(one, "    \"b\": \"p\\x85q\\u2028r\xC3\xA9\\\"\"\n");
+    CHECK_CONTAINS(one, "    \"c\": \"t-$${v} $$${w}\"\n");
+    EXPECT_OK(one, &again);
+    char *two = dump(&again);
+    CHECK_EQ_STR(two, one);
+    free(one);
+    free(two);
+    cer_config_free(&c);
+    cer_config_free(&again);
+}
+
 TEST(dump_reloads_to_the_same_dump)
 {
     cer_config c, again;
@@ -369,6 +394,15 @@ TEST(dump_reloads_to_the_same_dump)
     free(one);
     free(two);
     cer_config_free(&c);
+    cer_config_free(&again);
+    /* the defaults too (every section present, most values null) */
+    cer_config_default(&c);
+    one = dump(&c);
+    EXPECT_OK(one, &again);
+    two = dump(&again);
+    CHECK_EQ_STR(two, one);
+    free(one);
+    free(two);
     cer_config_free(&again);
 }
 
@@ -626,6 +660,11 @@ TEST(value_checks)
     EXPECT_ERRORS("http: {endpoint: ftp://x}\n",
                   "t.yaml:1:18: key 'http.endpoint': expected an http:// or https:// URL, got "
                   "'ftp://x'");
+    cer_config c;
+    EXPECT_OK("listen: {events: '127.0.0.1:0', otlp: '[::1]:0'}\n", &c); /* any free port */
+    cer_config_free(&c);
+    EXPECT_OK("listen: {events: '127.0.0.1:0', otlp: '127.0.0.1:0'}\n", &c); /* never clash */
+    cer_config_free(&c);
     EXPECT_ERRORS("listen: {events: localhost, otlp: '[::1]:99999'}\n",
                   "t.yaml:1:18: key 'listen.events': expected host:port (such as 127.0.0.1:8080 "
                   "or [::1]:8080), or \"\" to disable, got 'localhost'\n"
@@ -866,6 +905,8 @@ TEST(other_requirements)
                   "t.yaml:1:23: key 'policy.dead_letter': needs dead_letter.topic or "
                   "dead_letter.log_dir");
     EXPECT_ERRORS("policy:\n  opa: {timeout: 1s}\n",
+                  "t.yaml:2:3: key 'policy.opa.url': required when policy.opa is given");
+    EXPECT_ERRORS("policy:\n  opa: {path: a/b}\n",
                   "t.yaml:2:3: key 'policy.opa.url': required when policy.opa is given");
     EXPECT_ERRORS("policy:\n  opa: {url: 'http://opa:8181'}\n",
                   "t.yaml:2:14: key 'policy.opa.path': required when policy.opa.url is set");
