@@ -34,7 +34,7 @@ extern "C" {
 #define CER_OTLP_DEFAULT_MAX_DECODED_BYTES ((size_t)64 << 20)  /* after gzip */
 #define CER_OTLP_DEFAULT_MAX_MEMORY_BYTES  ((size_t)256 << 20) /* the decoded request tree */
 #define CER_OTLP_DEFAULT_MAX_RECORDS       100000u             /* log records or spans */
-#define CER_OTLP_DEFAULT_MAX_DEPTH         32u                 /* AnyValue nesting */
+#define CER_OTLP_DEFAULT_MAX_DEPTH         32u                 /* AnyValue nesting; capped at 256 */
 #define CER_OTLP_DEFAULT_MAX_ATTRIBUTES    1024u               /* per attribute list */
 
 typedef struct cer_otlp_limits {
@@ -43,7 +43,7 @@ typedef struct cer_otlp_limits {
     size_t max_memory_bytes;  /* memory for the decoded request (protobuf-c structs) */
     uint32_t max_records;     /* log records (logs) or spans (traces) in one request */
     uint32_t max_depth;       /* AnyValue nesting: a scalar is depth 1, [[1]] is depth 3 */
-    uint32_t max_attributes;  /* entries in one attribute list or kvlist */
+    uint32_t max_attributes;  /* entries in one attribute list, kvlist or array value */
 } cer_otlp_limits;
 
 /* ------------------------------------------------------------------------------------------
