@@ -10,12 +10,13 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 600
 CTEST_ARGS ?=
 
-.PHONY: all build deps test test-unit test-asan fuzz fuzz-smoke bench format format-check \
+.PHONY: all build deps run test test-asan fuzz fuzz-smoke bench format format-check \
         kafka kafka-stop clean help
 
 all: build
 
 help:
+	@echo "make run        install what is missing, build, start the relay on the local log"
 	@echo "make            build everything into $(BUILD)/ (program: $(BUILD)/cerelay)"
 	@echo "make test       install missing packages, build, run every test (+ASan, fuzz smoke)"
 	@echo "make test-asan  the suite under AddressSanitizer+UndefinedBehaviorSanitizer"
@@ -73,3 +74,18 @@ kafka-stop:
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+
+# The relay on the embedded default: CloudEvents on 127.0.0.1:8080, OTLP on 127.0.0.1:4318,
+# events in the local log under ./var/cerelay.
+run: deps build
+	@mkdir -p var/cerelay
+	@echo
+	@echo "cerelay is starting on the embedded default (local log in ./var/cerelay). Try:"
+	@echo
+	@echo "  curl -i -X POST http://127.0.0.1:8080/events \\"
+	@echo "    -H 'Content-Type: application/cloudevents+json' \\"
+	@echo "    --data-binary @examples/usage-event.json"
+	@echo
+	@echo "  $(BUILD)/cerelay tail --log var/cerelay --topic eventzr.llm.usage.v1 --format pretty"
+	@echo
+	$(BUILD)/cerelay run

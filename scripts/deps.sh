@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git curl zlib1g-dev
   clang clang-format llvm libclang-rt-14-dev          # fuzzers, format check
   librdkafka-dev libcurl4-openssl-dev libmicrohttpd-dev libyaml-dev libssl-dev
   libprotobuf-c-dev protobuf-c-compiler

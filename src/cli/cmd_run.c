@@ -1,6 +1,7 @@
 /* cerelay run: the relay daemon. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -23,6 +24,8 @@ static const char help[] =
     "                        check it with 'cerelay config check -c FILE')\n"
     "  --print-addresses     print the listening URLs on standard output once ready\n"
     "                        (useful with port 0 in tests)\n"
+    "  --ack-timeout MS      answer 504 when events are not acknowledged within MS\n"
+    "                        milliseconds (default 30000; the events keep being delivered)\n"
     "\n"
     "signals: SIGTERM/SIGINT drain and stop; SIGHUP re-reads and checks the configuration.\n"
     "endpoints: POST /events, POST /v1/logs, POST /v1/traces, GET /healthz, /readyz, /metrics\n";
@@ -31,10 +34,12 @@ int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"print-addresses", no_argument, NULL, 'p'},
+                                         {"ack-timeout", required_argument, NULL, 't'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *config = NULL;
-    int print = 0, c;
+    int print = 0, c, ack_timeout = 30000;
+    char *end;
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
         switch (c) {
@@ -43,6 +48,14 @@ int cmd_run(int argc, char **argv)
             break;
         case 'p':
             print = 1;
+            break;
+        case 't':
+            ack_timeout = (int)strtol(optarg, &end, 10);
+            if (*end || ack_timeout < 1) {
+                fprintf(stderr, "cerelay run: --ack-timeout: not a positive number: '%s'\n",
+                        optarg);
+                return CLI_USAGE;
+            }
             break;
         case 'h':
             fputs(help, stdout);
@@ -56,5 +69,5 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "cerelay run: unexpected argument '%s'\n", argv[optind]);
         return CLI_USAGE;
     }
-    return relay_main(config, print);
+    return relay_main(config, print, ack_timeout);
 }

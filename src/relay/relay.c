@@ -183,7 +183,7 @@ static int mkdirs(const char *path)
     return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-int relay_main(const char *config_path, int print_ready)
+int relay_main(const char *config_path, int print_ready, int ack_timeout_ms)
 {
     static relay R;
     relay *r = &R;
@@ -213,7 +213,7 @@ int relay_main(const char *config_path, int print_ready)
                         "ack: remote\n");
         return 2;
     }
-    r->ack_timeout_ms = 30000;
+    r->ack_timeout_ms = ack_timeout_ms > 0 ? ack_timeout_ms : 30000;
     r->limits = ce_limits_default();
     r->limits.max_event_bytes = r->cfg.limits.max_body_bytes;
     if (r->cfg.limits.max_batch_events > 0)

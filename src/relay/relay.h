@@ -90,6 +90,6 @@ void relay_log(int level, const char *fmt, ...) __attribute__((format(printf, 2,
 void relay_log_setup(int format, int level);
 
 /* `cerelay run`: load, start, serve until SIGTERM/SIGINT, drain. Returns an exit status. */
-int relay_main(const char *config_path, int print_ready);
+int relay_main(const char *config_path, int print_ready, int ack_timeout_ms);
 
 #endif

@@ -53,3 +53,28 @@ start_stub() {
   trap 'kill $STUB_PID 2>/dev/null; rm -rf "$TMP"' EXIT
 }
 stub_requests() { ls "$STUB_DIR"/*.body 2>/dev/null | wc -l; }
+
+# Start `cerelay run -c CONFIG [ARGS]` in the background; sets RELAY_PID, RELAY_URL (the events
+# endpoint), RELAY_BASE and RELAY_OTLP; the relay's stderr goes to $TMP/relay.err.
+start_relay() {
+  local cfg=$1; shift
+  "$CERELAY" run -c "$cfg" --print-addresses "$@" >"$TMP/relay.addr" 2>>"$TMP/relay.err" &
+  RELAY_PID=$!
+  for _ in $(seq 1 200); do grep -q '^otlp' "$TMP/relay.addr" 2>/dev/null && break; sleep 0.05; done
+  RELAY_URL=$(awk '/^events/{print $2}' "$TMP/relay.addr")
+  RELAY_OTLP=$(awk '/^otlp/{print $2}' "$TMP/relay.addr")
+  RELAY_BASE=${RELAY_URL%/events}
+  [ -n "$RELAY_URL" ] || { fail "relay did not start"; cat "$TMP/relay.err" >&2; exit 1; }
+  trap 'kill -9 $RELAY_PID 2>/dev/null; kill $STUB_PID 2>/dev/null; rm -rf "$TMP"' EXIT
+}
+stop_relay() {
+  kill -TERM "$RELAY_PID" 2>/dev/null
+  wait "$RELAY_PID" 2>/dev/null
+}
+# post URL CONTENT-TYPE BODY [curl args...]: sets STATUS and BODY
+post() {
+  local url=$1 ct=$2 data=$3; shift 3
+  BODY=$(curl -s -o - -w '\n%{http_code}' -X POST "$url" -H "Content-Type: $ct" --data-binary "$data" "$@")
+  STATUS=${BODY##*$'\n'}
+  BODY=${BODY%$'\n'*}
+}

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# Tests for the relay daemon `cerelay run` (src/relay/): ingest modes, bad input, ack modes,
+# metrics, shutdown, and no loss across SIGKILL with the disk buffer.
+. "$(dirname "$0")/lib.sh"
+USAGE="$(dirname "$0")/validate/usage.json"
+EV1='{"specversion":"1.0","id":"a1","source":"/s","type":"t.one","subject":"tenant-a"}'
+
+log_config() { # FILE [extra yaml...]
+  cat >"$1" <<YAML
+binding: log
+log:
+  dir: $TMP/log
+  fsync: never
+listen:
+  events: 127.0.0.1:0
+  otlp: 127.0.0.1:0
+ack: local
+YAML
+  shift
+  for line in "$@"; do printf '%s\n' "$line" >>"$TMP/cfg.yaml"; done
+}
+
+count_topic() { "$CERELAY" tail --log "$TMP/log" --topic "$1" 2>/dev/null | wc -l; }
+
+case_ingest_modes() {
+  log_config "$TMP/cfg.yaml"
+  start_relay "$TMP/cfg.yaml"
+  post "$RELAY_URL" application/cloudevents+json "$(cat "$USAGE")"
+  expect_eq "$STATUS" 202
+  expect_eq "$BODY" '{"accepted":1}'
+  post "$RELAY_URL" application/cloudevents-batch+json "[$EV1,${EV1/a1/a2}]"
+  expect_eq "$STATUS" 202
+  expect_eq "$BODY" '{"accepted":2}'
+  post "$RELAY_URL" application/json '{"x":1}' -H 'ce-specversion: 1.0' -H 'ce-id: b1' \
+    -H 'ce-source: /s' -H 'ce-type: t.bin' -H 'ce-subject: tenant%2Fa%20b'
+  expect_eq "$STATUS" 202
+  expect_eq "$(count_topic eventzr.llm.usage.v1)" 1
+  expect_eq "$(count_topic t.one)" 2
+  "$CERELAY" tail --log "$TMP/log" --topic t.bin >"$TMP/bin.out"
+  expect_contains "$(cat "$TMP/bin.out")" '"subject":"tenant/a b"'
+  expect_contains "$(cat "$TMP/bin.out")" '"data":{"x":1}'
+  stop_relay
+}
+
+case_bad_input_rejected_and_nothing_forwarded() {
+  log_config "$TMP/cfg.yaml"
+  cat >>"$TMP/cfg.yaml" <<YAML
+limits:
+  max_body_bytes: 4KiB
+  max_event_bytes: 4KiB
+YAML
+  start_relay "$TMP/cfg.yaml"
+  post "$RELAY_URL" application/cloudevents+json '{"specversion":"1.0","id":"x",'
+  expect_eq "$STATUS" 400
+  expect_contains "$BODY" '"type":"urn:cerelay:problem:malformed"'
+  expect_contains "$BODY" 'byte'
+  post "$RELAY_URL" application/cloudevents-batch+json \
+    "[$EV1,{\"specversion\":\"1.0\",\"id\":\"z\",\"source\":\"/s\",\"type\":\"t.one\",\"time\":\"noon\"}]"
+  expect_eq "$STATUS" 400
+  expect_contains "$BODY" '"errors":[{"index":1,"detail":"attribute '"'"'time'"'"': not an RFC 3339 timestamp"}]'
+  post "$RELAY_URL" text/plain 'hello'
+  expect_eq "$STATUS" 415
+  post "$RELAY_URL" application/cloudevents+json "{\"specversion\":\"1.0\",\"id\":\"big\",\"source\":\"/s\",\"type\":\"t.one\",\"data\":\"$(head -c 6000 /dev/zero | tr '\0' a)\"}"
+  expect_eq "$STATUS" 413
+  expect_contains "$BODY" "max_body_bytes"
+  post "$RELAY_URL" application/json '{}' -H 'ce-specversion: 1.0' -H 'ce-id: 1' \
+    -H 'ce-source: /s' -H 'ce-type: t.one' -H 'ce-subject: bad%ZZescape'
+  expect_eq "$STATUS" 400
+  expect_contains "$BODY" "ce-subject"
+  post "$RELAY_URL" application/json '{}' -H 'ce-specversion: 1.0' -H 'ce-id: 1' \
+    -H 'ce-source: /s' -H $'ce-type: t.\xff'
+  expect_eq "$STATUS" 400
+  STATUS=$(curl -s -o /dev/null -w '%{http_code}' "$RELAY_URL")
+  expect_eq "$STATUS" 405
+  STATUS=$(curl -s -o /dev/null -w '%{http_code}' "$RELAY_BASE/nope")
+  expect_eq "$STATUS" 404
+  # nothing was forwarded, and the daemon is healthy
+  expect_eq "$(count_topic t.one)" 0
+  STATUS=$(curl -s -o /dev/null -w '%{http_code}' "$RELAY_BASE/healthz")
+  expect_eq "$STATUS" 200
+  post "$RELAY_URL" application/cloudevents+json "$EV1"
+  expect_eq "$STATUS" 202
+  curl -s "$RELAY_BASE/metrics" >"$TMP/metrics"
+  expect_contains "$(cat "$TMP/metrics")" 'cerelay_requests_rejected_total{reason="too_large"} 1'
+  expect_contains "$(cat "$TMP/metrics")" 'cerelay_requests_rejected_total{reason="media_type"} 1'
+  expect_contains "$(cat "$TMP/metrics")" 'cerelay_requests_rejected_total{reason="invalid"} 1'
+  expect_contains "$(cat "$TMP/metrics")" 'cerelay_events_accepted_total 1'
+  stop_relay
+}
+
+case_bearer_auth() {
+  log_config "$TMP/cfg.yaml"
+  cat >>"$TMP/cfg.yaml" <<YAML
+  auth:
+    bearer_tokens: ["\${RELAY_TOKEN}"]
+YAML
+  # the auth block belongs under listen: rewrite the file in order
+  sed -i '/^ack: local$/d' "$TMP/cfg.yaml"; echo "ack: local" >>"$TMP/cfg.yaml"
+  RELAY_TOKEN=s3cret start_relay "$TMP/cfg.yaml"
+  post "$RELAY_URL" application/cloudevents+json "$EV1"
+  expect_eq "$STATUS" 401
+  post "$RELAY_URL" application/cloudevents+json "$EV1" -H 'Authorization: Bearer wrong'
+  expect_eq "$STATUS" 401
+  post "$RELAY_URL" application/cloudevents+json "$EV1" -H 'Authorization: Bearer s3cret'
+  expect_eq "$STATUS" 202
+  stop_relay
+  if grep -q s3cret "$TMP/relay.err"; then fail "the token appears in the logs"; fi
+}
+
+case_unreachable_broker_ack_remote_is_an_error() {
+  cat >"$TMP/cfg.yaml" <<YAML
+binding: kafka
+kafka:
+  brokers: [127.0.0.1:9]
+  topic: t
+listen:
+  events: 127.0.0.1:0
+  otlp: ""
+ack: remote
+buffer:
+  type: memory
+shutdown:
+  drain_timeout: 1s
+YAML
+  start_relay "$TMP/cfg.yaml" --ack-timeout 1500
+  post "$RELAY_URL" application/cloudevents+json "$EV1"
+  expect_eq "$STATUS" 504
+  expect_contains "$BODY" "ack-timeout"
+  stop_relay
+}
+
+case_sigterm_drains() {
+  log_config "$TMP/cfg.yaml"
+  start_relay "$TMP/cfg.yaml"
+  for i in $(seq 1 20); do post "$RELAY_URL" application/cloudevents+json "${EV1/a1/d$i}"; done
+  stop_relay
+  expect_contains "$(cat "$TMP/relay.err")" "stopped"
+  expect_eq "$(count_topic t.one)" 20
+}
+
+case_help() {
+  expect_run 0 "$CERELAY" run --help
+  expect_contains "$OUT" "usage: cerelay run"
+  expect_run 2 "$CERELAY" run -c "$TMP/missing.yaml"
+  expect_run 2 "$CERELAY" run --ack-timeout x
+}
+
+case_kafka_ack_remote_end_to_end() {
+  need_kafka
+  T=$(fresh_topic relay)
+  cat >"$TMP/cfg.yaml" <<YAML
+binding: kafka
+kafka:
+  brokers: [$BOOT]
+  topic: "$T.{type}"
+listen:
+  events: 127.0.0.1:0
+  otlp: ""
+ack: remote
+buffer:
+  type: memory
+routes:
+  - match: "eventzr.llm.*"
+    key: "{tenantid}"
+YAML
+  start_relay "$TMP/cfg.yaml"
+  post "$RELAY_URL" application/cloudevents+json "$(sed 's/"subject"/"tenantid": "acme", "subject"/' "$USAGE")"
+  expect_eq "$STATUS" 202
+  post "$RELAY_URL" application/cloudevents-batch+json "[$EV1,${EV1/a1/a2}]"
+  expect_eq "$STATUS" 202
+  stop_relay
+  expect_run 0 "$CERELAY" tail --kafka "$BOOT" --topic "$T.eventzr.llm.usage.v1" --format pretty
+  expect_contains "$OUT" "key=acme"
+  expect_run 0 "$CERELAY" tail --kafka "$BOOT" --topic "$T.t.one"
+  expect_eq "$(printf '%s\n' "$OUT" | wc -l)" 2
+}
+
+# Every event that got a 2xx under ack: local is in Kafka after a SIGKILL and a restart.
+case_kafka_sigkill_ack_local_loses_nothing() {
+  need_kafka
+  T=$(fresh_topic kill)
+  cat >"$TMP/cfg.yaml" <<YAML
+binding: kafka
+kafka:
+  brokers: [$BOOT]
+  topic: "$T"
+listen:
+  events: 127.0.0.1:0
+  otlp: ""
+ack: local
+buffer:
+  type: disk
+  dir: $TMP/buffer
+YAML
+  start_relay "$TMP/cfg.yaml"
+  : >"$TMP/acked"
+  ( for i in $(seq 1 400); do
+      code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$RELAY_URL" \
+        -H 'Content-Type: application/cloudevents+json' --data-binary "${EV1/a1/k$i}")
+      [ "$code" = 202 ] && echo "k$i" >>"$TMP/acked"
+    done ) &
+  loader=$!
+  sleep 1.5
+  kill -9 "$RELAY_PID"
+  wait "$loader"
+  n=$(wc -l <"$TMP/acked")
+  [ "$n" -gt 0 ] || fail "no request was acknowledged before the kill"
+  start_relay "$TMP/cfg.yaml"
+  sleep 3
+  stop_relay
+  "$CERELAY" tail --kafka "$BOOT" --topic "$T" >"$TMP/got"
+  while read -r id; do
+    grep -q "\"id\":\"$id\"" "$TMP/got" || fail "acknowledged event $id is not in Kafka"
+  done <"$TMP/acked"
+  echo "acknowledged $n, in Kafka $(wc -l <"$TMP/got")" >&2
+}
+
+run_case "$@"
