@@ -350,3 +350,51 @@ TEST(json_and_protobuf_agree_on_traces)
     cer_otlp_request_destroy(rp);
     t_free_all();
 }
+
+/* ---- allocation failure: fail the Nth allocation, for every N until a run succeeds ---- */
+static long budget = -1;
+static void *fail_malloc(size_t n)
+{
+    if (budget == 0)
+        return NULL;
+    if (budget > 0)
+        budget--;
+    return malloc(n);
+}
+static void *fail_realloc(void *p, size_t n)
+{
+    if (budget == 0)
+        return NULL;
+    if (budget > 0)
+        budget--;
+    return realloc(p, n);
+}
+
+TEST(allocation_failures)
+{
+    size_t len;
+    char *body = golden_input("logs_example.json", &len);
+    if (!body)
+        return;
+    ce_allocator a = {fail_malloc, fail_realloc, free};
+    ce_set_allocator(&a);
+    int nomem = 0;
+    for (long k = 0; k < 100000; k++) {
+        budget = k;
+        cer_otlp_request *r = NULL;
+        char err[256];
+        int rc =
+            cer_otlp_decode(CER_OTLP_LOGS, CER_OTLP_JSON, body, len, NULL, &r, err, sizeof err);
+        budget = -1;
+        cer_otlp_request_destroy(r);
+        if (rc == 0)
+            break;
+        if (rc != CE_ENOMEM)
+            cer_test_fail(__FILE__, __LINE__, "budget %ld: rc %s (%s)", k, ce_err_name(rc), err);
+        CHECK(r == NULL);
+        nomem++;
+    }
+    ce_set_allocator(NULL);
+    CHECK(nomem > 0);
+    free(body);
+}

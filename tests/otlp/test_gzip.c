@@ -201,3 +201,47 @@ TEST(decode_http_caps)
     cer_otlp_request_destroy(r);
     free(z);
 }
+
+static long budget = -1;
+static void *fail_malloc(size_t n)
+{
+    if (budget == 0)
+        return NULL;
+    if (budget > 0)
+        budget--;
+    return malloc(n);
+}
+static void *fail_realloc(void *p, size_t n)
+{
+    if (budget == 0)
+        return NULL;
+    if (budget > 0)
+        budget--;
+    return realloc(p, n);
+}
+
+TEST(gunzip_allocation_failures)
+{
+    size_t n;
+    uint8_t *z = gz(small_logs, strlen(small_logs), &n);
+    ce_allocator a = {fail_malloc, fail_realloc, free};
+    ce_set_allocator(&a);
+    int nomem = 0;
+    for (long k = 0; k < 1000; k++) {
+        budget = k;
+        cer_otlp_request *r = NULL;
+        char err[256];
+        int rc = cer_otlp_decode_http(CER_OTLP_LOGS, "application/json", "gzip", z, n, NULL, &r,
+                                      NULL, err, sizeof err);
+        budget = -1;
+        cer_otlp_request_destroy(r);
+        if (rc == 0)
+            break;
+        if (rc != CE_ENOMEM)
+            cer_test_fail(__FILE__, __LINE__, "budget %ld: rc %s (%s)", k, ce_err_name(rc), err);
+        nomem++;
+    }
+    ce_set_allocator(NULL);
+    CHECK(nomem >= 3); /* zlib state, window, output buffer, request... */
+    free(z);
+}
