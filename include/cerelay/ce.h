@@ -247,7 +247,9 @@ CE_EXTERN int ce_event_equal(const ce_event *a, const ce_event *b);
 CE_EXTERN int ce_check_name(const char *name, size_t len, char *errstr, size_t errstr_size);
 CE_EXTERN int ce_check_value(ce_type t, const char *value, size_t len, char *errstr,
                              size_t errstr_size);
-/* Parse an RFC 3339 timestamp to nanoseconds since the Unix epoch (UTC). */
+/* Parse an RFC 3339 timestamp to nanoseconds since the Unix epoch (UTC). Returns 0,
+ * CE_EBADVALUE, or CE_ERANGE for a valid timestamp outside 1677..2262 that int64 nanoseconds
+ * cannot hold (*unix_nanos is then INT64_MIN or INT64_MAX). */
 CE_EXTERN int ce_timestamp_parse(const char *s, size_t len, int64_t *unix_nanos);
 /* Format `unix_nanos` as RFC 3339 UTC with `frac_digits` (0, 3, 6 or 9) fraction digits into
  * out (at least 36 bytes). Returns the length written. */

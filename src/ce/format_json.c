@@ -231,7 +231,7 @@ static int scan_value(decoder *d, size_t *pos, member_value *v)
     case '7':
     case '8':
     case '9': {
-        bool is_int;
+        bool is_int = false; /* not set by ce__json_number when it fails */
         rc = ce__json_number(d->buf, d->len, &i, &is_int, &err);
         v->kind = is_int ? V_INT : V_NUMBER;
         break;

@@ -217,7 +217,8 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-/* Parse; returns 0 or -1 and sets *why. */
+/* Parse; returns 0, 1 (valid, but *nanos saturated: outside int64 nanoseconds) or -1 (and
+ * sets *why). */
 static int parse_rfc3339(const char *s, size_t len, int64_t *nanos, const char **why)
 {
     int Y, M, D, h, m, sec;
@@ -272,7 +273,16 @@ static int parse_rfc3339(const char *s, size_t len, int64_t *nanos, const char *
     if (i != len)
         return -1;
     int64_t secs = days_from_civil(Y, M, D) * 86400 + h * 3600 + m * 60 + sec - off * 60;
-    *nanos = secs * 1000000000 + frac;
+    /* Every RFC 3339 year (0000-9999) is a valid timestamp, but only 1677-2262 fit in int64
+     * nanoseconds: outside that the value is valid and *nanos saturates (callers that need the
+     * number check with ce_timestamp_parse's CE_ERANGE). */
+    int64_t ns;
+    if (__builtin_mul_overflow(secs, (int64_t)1000000000, &ns) ||
+        __builtin_add_overflow(ns, frac, &ns)) {
+        *nanos = secs < 0 ? INT64_MIN : INT64_MAX;
+        return 1;
+    }
+    *nanos = ns;
     return 0;
 }
 
@@ -280,11 +290,12 @@ int ce_timestamp_parse(const char *s, size_t len, int64_t *unix_nanos)
 {
     const char *why;
     int64_t n;
-    if (parse_rfc3339(s, len, &n, &why) < 0)
+    int rc = parse_rfc3339(s, len, &n, &why);
+    if (rc < 0)
         return CE_EBADVALUE;
     if (unix_nanos)
         *unix_nanos = n;
-    return 0;
+    return rc > 0 ? CE_ERANGE : 0;
 }
 
 size_t ce_timestamp_format(int64_t unix_nanos, int frac_digits, char *out)

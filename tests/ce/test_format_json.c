@@ -753,3 +753,14 @@ TEST(batch_encode)
     ce_event_destroy(e);
     ce_buf_free(&b);
 }
+
+/* Regression (found by the bindings fuzzer): a malformed number read an unset flag. */
+TEST(malformed_number_in_extension)
+{
+    char err[256];
+    ce_event *e = NULL;
+    const char *in =
+        "{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\",\"type\":\"t\",\"a\":-0.x}";
+    CHECK_EQ_INT(ce_json_decode(in, strlen(in), NULL, &e, err, sizeof err), CE_ESYNTAX);
+    CHECK(e == NULL);
+}

@@ -100,3 +100,15 @@ TEST(check_value_types)
     CHECK_EQ_INT(ce_check_name("aBc", 3, err, sizeof err), CE_EBADNAME);
     CHECK_CONTAINS(err, "character 1");
 }
+
+/* Regression (found by the bindings fuzzer): years outside 1677..2262 overflowed int64. */
+TEST(timestamp_far_years_valid_but_out_of_range)
+{
+    int64_t ns = 0;
+    CHECK_EQ_INT(ce_timestamp_parse("9999-12-31T23:59:59Z", 20, &ns), CE_ERANGE);
+    CHECK(ns == INT64_MAX);
+    CHECK_EQ_INT(ce_timestamp_parse("0001-01-01T00:00:00Z", 20, &ns), CE_ERANGE);
+    CHECK(ns == INT64_MIN);
+    char err[128];
+    CHECK_EQ_INT(ce_check_value(CE_TYPE_TIMESTAMP, "9999-12-31T23:59:59Z", 20, err, sizeof err), 0);
+}
