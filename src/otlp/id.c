@@ -21,22 +21,29 @@ static void format_uuid(const uint8_t b[16], char out[CER_OTLP_ID_MAX])
     out[n] = 0;
 }
 
-int cer__otlp_uuid7(char out[CER_OTLP_ID_MAX])
+int cer__otlp_uuid7(cer__otlp_rand *pool, char out[CER_OTLP_ID_MAX])
 {
     uint8_t b[16];
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-    size_t got = 0;
-    while (got < 10) {
-        ssize_t r = getrandom(b + 6 + got, 10 - got, 0);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return CE_EIO;
+    if (pool->left < 10) {
+        size_t got = 0;
+        while (got < sizeof pool->buf) {
+            ssize_t r = getrandom(pool->buf + got, sizeof pool->buf - got, 0);
+            if (r < 0) {
+                if (errno == EINTR)
+                    continue;
+                pool->left = 0;
+                return CE_EIO;
+            }
+            got += (size_t)r;
         }
-        got += (size_t)r;
+        pool->left = sizeof pool->buf;
     }
+    pool->left -= 10;
+    memcpy(b + 6, pool->buf + pool->left, 10);
+    memset(pool->buf + pool->left, 0, 10); /* each random byte is used once */
     for (int i = 0; i < 6; i++)
         b[i] = (uint8_t)(ms >> (40 - 8 * i));
     b[6] = (uint8_t)(0x70 | (b[6] & 0x0f)); /* version 7 */

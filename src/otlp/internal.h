@@ -158,8 +158,13 @@ void cer__otlp_sha256_update(cer__otlp_sha256_ctx *c, const void *data, size_t l
 void cer__otlp_sha256_final(cer__otlp_sha256_ctx *c, uint8_t out[32]);
 
 /* ---- id.c ---- */
+/* Random bytes drawn from getrandom() in blocks, so ids cost one system call per 51 events. */
+typedef struct cer__otlp_rand {
+    uint8_t buf[510];
+    size_t left;
+} cer__otlp_rand;
 /* A random RFC 9562 UUIDv7 ("018f...-7...-..."), 36 chars + NUL. Returns 0 or CE_EIO. */
-int cer__otlp_uuid7(char out[CER_OTLP_ID_MAX]);
+int cer__otlp_uuid7(cer__otlp_rand *pool, char out[CER_OTLP_ID_MAX]);
 /* A UUIDv8 made of SHA-256 over the event's type, source, subject, time and data. */
 void cer__otlp_content_id(const ce_event *ev, char out[CER_OTLP_ID_MAX]);
 

@@ -181,7 +181,7 @@ int cer__otlp_finish(cer__otlp_mapper *m)
     } else if (m->conf.id_mode == CER_OTLP_ID_DETERMINISTIC) {
         cer__otlp_content_id(m->ev, id);
     } else {
-        rc = cer__otlp_uuid7(id);
+        rc = cer__otlp_uuid7(&m->rand, id);
         if (rc)
             return cer__otlp_fail(m, rc, "id: no random bytes from the system");
     }

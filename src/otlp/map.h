@@ -20,9 +20,10 @@ typedef struct cer__otlp_mapper {
     ce_buf subject;           /* scratch for the subject */
     cer__otlp_kv **res_attrs; /* the current resource's attributes */
     size_t n_res_attrs;
-    char path[160]; /* the current record, "resourceLogs[0].scopeLogs[1].logRecords[3]" */
-    char err[512];  /* detail of the current record's failure */
-    bool oom;       /* mapping stopped for want of memory */
+    char path[160];      /* the current record, "resourceLogs[0].scopeLogs[1].logRecords[3]" */
+    char err[512];       /* detail of the current record's failure */
+    bool oom;            /* mapping stopped for want of memory */
+    cer__otlp_rand rand; /* for UUIDv7 ids */
 } cer__otlp_mapper;
 
 /* Outcome of building one record: 0 built (ev is ready), or a negative ce_err with m->err. */
