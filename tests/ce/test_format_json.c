@@ -757,7 +757,6 @@ TEST(batch_encode)
 /* Regression (found by the bindings fuzzer): a malformed number read an unset flag. */
 TEST(malformed_number_in_extension)
 {
-    char err[256];
     ce_event *e = NULL;
     const char *in =
         "{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\",\"type\":\"t\",\"a\":-0.x}";

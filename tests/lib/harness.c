@@ -32,6 +32,17 @@ void cer_test_fail(const char *file, int line, const char *fmt, ...)
     cer_test_failures++;
 }
 
+void cer_test_fail_mem(const char *file, int line, const char *what, const void *got,
+                       size_t got_len, const void *want, size_t want_len)
+{
+    fprintf(stderr, "%s:%d: FAIL: %s:\n  got:      \"", file, line, what);
+    fwrite(got, 1, got_len, stderr);
+    fprintf(stderr, "\" (%zu bytes)\n  expected: \"", got_len);
+    fwrite(want, 1, want_len, stderr);
+    fprintf(stderr, "\" (%zu bytes)\n", want_len);
+    cer_test_failures++;
+}
+
 char *cer_test_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

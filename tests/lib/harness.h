@@ -13,6 +13,9 @@ void cer_test_register(const char *name, cer_test_fn fn);
 void cer_test_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 extern int cer_test_failures;
+/* Report two byte ranges that differ (printed as text, not NUL-terminated). */
+void cer_test_fail_mem(const char *file, int line, const char *what, const void *got,
+                       size_t got_len, const void *want, size_t want_len);
 
 #define TEST(name)                                                                                 \
     static void test_##name(void);                                                                 \
@@ -44,8 +47,7 @@ extern int cer_test_failures;
     do {                                                                                           \
         size_t n_ = (n), m_ = (m);                                                                 \
         if (n_ != m_ || memcmp((p), (q), n_) != 0)                                                 \
-            cer_test_fail(__FILE__, __LINE__, "%s:\n  got:      \"%.*s\"\n  expected: \"%.*s\"",   \
-                          #p, (int)n_, (const char *)(p), (int)m_, (const char *)(q));             \
+            cer_test_fail_mem(__FILE__, __LINE__, #p, (p), n_, (q), m_);                           \
     } while (0)
 #define CHECK_CONTAINS(hay, needle)                                                                \
     do {                                                                                           \
