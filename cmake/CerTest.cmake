@@ -17,7 +17,12 @@ function(cer_add_test_file src)
     string(REGEX REPLACE "^TEST\\(([A-Za-z0-9_]+)\\).*" "\\1" tname "${line}")
     add_test(NAME ${rel}/${base}/${tname} COMMAND ${exe} ${tname}
              WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
-    set_tests_properties(${rel}/${base}/${tname} PROPERTIES TIMEOUT 300 LABELS "${rel}")
+    # test files named *_kafka* need the test broker (scripts/kafka.sh): label `kafka`
+    if(base MATCHES "_kafka")
+      set_tests_properties(${rel}/${base}/${tname} PROPERTIES TIMEOUT 600 LABELS "${rel};kafka")
+    else()
+      set_tests_properties(${rel}/${base}/${tname} PROPERTIES TIMEOUT 300 LABELS "${rel}")
+    endif()
   endforeach()
 endfunction()
 

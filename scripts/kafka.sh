@@ -66,6 +66,8 @@ commands:
             stdout. Already running: prints the address, exits 0.
   stop      SIGTERM, wait <= CER_KAFKA_STOP_WAIT s, then SIGKILL. No-op if stopped.
   restart   stop, then start (with a fresh state dir: all topics are lost).
+            CER_KAFKA_KEEP_DATA=1 makes start reuse the last run's data instead
+            (the same broker back after a stop, as outage tests need).
   status    running: print the listeners (first line: the PLAINTEXT bootstrap
             address), exit 0. Not running: exit 1. Process up but PLAINTEXT port
             not accepting: exit 2.
@@ -573,16 +575,25 @@ cmd_start() {
 		fi
 	done
 
-	# Fresh state on every start: no cluster-id mismatches, no stale data.
-	rm -rf "$CONF" "$DATA" "$TLS" "$PIDFILE" "$ENVFILE" "$STATE/cluster-id"
-	[[ -d $LOGS ]] && { rm -rf "$LOGS.prev"; mv "$LOGS" "$LOGS.prev"; }
-	mkdir -p "$CONF" "$DATA" "$LOGS" "$TLS"
+	if [[ ${CER_KAFKA_KEEP_DATA:-0} == 1 && -s $SERVER_PROPS && -d $DATA ]]; then
+		# The same broker again, with its topics (outage tests stop and restart it).
+		log "keeping the previous run's data and certificates (CER_KAFKA_KEEP_DATA=1)"
+		rm -f "$PIDFILE"
+		mkdir -p "$LOGS"
+		cds_prepare
+		write_env
+	else
+		# Fresh state on every start: no cluster-id mismatches, no stale data.
+		rm -rf "$CONF" "$DATA" "$TLS" "$PIDFILE" "$ENVFILE" "$STATE/cluster-id"
+		[[ -d $LOGS ]] && { rm -rf "$LOGS.prev"; mv "$LOGS" "$LOGS.prev"; }
+		mkdir -p "$CONF" "$DATA" "$LOGS" "$TLS"
 
-	cds_prepare
-	render_config
-	gen_tls
-	format_storage
-	write_env
+		cds_prepare
+		render_config
+		gen_tls
+		format_storage
+		write_env
+	fi
 
 	local heap_min=128m
 	local jvm=(-Xmx"$HEAP" -Xms"$heap_min" -XX:+UseG1GC -XX:MaxGCPauseMillis=20

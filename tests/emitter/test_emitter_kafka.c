@@ -1,0 +1,284 @@
+/* Tests for src/emitter/ against the real broker (scripts/kafka.sh): delivery in binary and
+ * structured mode with one topic per type, the disk buffer to a fixed topic, and a broker
+ * stopped for 30 s in the middle of a stream (a private broker, so the shared one stays up):
+ * every event delivered, none duplicated, order per key kept. Needs CER_KAFKA_BOOTSTRAP;
+ * fails (never skips) without it. */
+#include <librdkafka/rdkafka.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cerelay/emitter.h"
+#include "harness.h"
+
+static const char *bootstrap(void)
+{
+    const char *b = getenv("CER_KAFKA_BOOTSTRAP");
+    if (!b || !*b)
+        cer_test_fail(__FILE__, __LINE__,
+                      "CER_KAFKA_BOOTSTRAP is not set: start the broker with scripts/kafka.sh "
+                      "start (make test does)");
+    return b;
+}
+
+static void set(cer_emitter_conf *c, const char *k, const char *v)
+{
+    char err[256];
+    int rc = cer_emitter_conf_set(c, k, v, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "conf %s=%s: %s\n", k, v, err);
+    CHECK_EQ_INT(rc, 0);
+}
+
+static ce_event *make_event(int seq, const char *type, const char *subject)
+{
+    char err[256], id[64], data[96];
+    ce_event *e = ce_event_new();
+    snprintf(id, sizeof id, "%s-%d", subject, seq);
+    snprintf(data, sizeof data, "{\"seq\":%d}", seq);
+    ce_event_set_str(e, "specversion", "1.0", err, sizeof err);
+    ce_event_set_str(e, "id", id, err, sizeof err);
+    ce_event_set_str(e, "source", "llm-orch-svc", err, sizeof err);
+    ce_event_set_str(e, "type", type, err, sizeof err);
+    ce_event_set_str(e, "subject", subject, err, sizeof err);
+    ce_event_set_str(e, "datacontenttype", "application/json", err, sizeof err);
+    ce_event_set_data(e, CE_DATA_JSON, data, strlen(data), err, sizeof err);
+    return e;
+}
+
+typedef struct got {
+    char key[64];
+    int seq;
+    char ce_type[64];
+    char ctype[96];
+} got;
+
+/* Read every record of `topic` (all partitions, from the start) until `want` arrived or the
+ * timeout passed. Returns the count; records in partition order per key. */
+static size_t consume(const char *boot, const char *topic, size_t want, got *out, size_t cap,
+                      int timeout_s)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", boot, err, sizeof err);
+    rd_kafka_conf_set(conf, "group.id", "cerelay-test-reader", err, sizeof err);
+    rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
+    rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof err);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (!rk)
+        return 0;
+    rd_kafka_poll_set_consumer(rk);
+    const rd_kafka_metadata_t *md;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    size_t n = 0;
+    if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) == 0 && md->topic_cnt == 1) {
+        rd_kafka_topic_partition_list_t *l =
+            rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
+        for (int i = 0; i < md->topics[0].partition_cnt; i++)
+            rd_kafka_topic_partition_list_add(l, topic, md->topics[0].partitions[i].id)->offset =
+                RD_KAFKA_OFFSET_BEGINNING;
+        rd_kafka_assign(rk, l);
+        rd_kafka_topic_partition_list_destroy(l);
+        rd_kafka_metadata_destroy(md);
+        time_t end = time(NULL) + timeout_s;
+        while (n < want && time(NULL) < end) {
+            rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
+            if (!m)
+                continue;
+            if (!m->err && n < cap) {
+                got *g = &out[n++];
+                memset(g, 0, sizeof *g);
+                snprintf(g->key, sizeof g->key, "%.*s", (int)m->key_len,
+                         m->key ? (const char *)m->key : "");
+                const char *seq = m->payload ? strstr(m->payload, "\"seq\":") : NULL;
+                g->seq = seq ? atoi(seq + 6) : -1;
+                rd_kafka_headers_t *h;
+                const void *v;
+                size_t vl;
+                if (rd_kafka_message_headers(m, &h) == 0) {
+                    if (rd_kafka_header_get_last(h, "ce_type", &v, &vl) == 0)
+                        snprintf(g->ce_type, sizeof g->ce_type, "%.*s", (int)vl, (const char *)v);
+                    if (rd_kafka_header_get_last(h, "content-type", &v, &vl) == 0)
+                        snprintf(g->ctype, sizeof g->ctype, "%.*s", (int)vl, (const char *)v);
+                }
+            }
+            rd_kafka_message_destroy(m);
+        }
+    } else {
+        fprintf(stderr, "metadata for %s failed\n", topic);
+    }
+    rd_kafka_topic_destroy(rkt);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return n;
+}
+
+static void unique_prefix(char *out, size_t n, const char *what)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(out, n, "cerelay-emitter-%s-%d-%ld", what, (int)getpid(), (long)ts.tv_nsec);
+}
+
+static void run_modes(const char *mode)
+{
+    const char *boot = bootstrap();
+    if (!boot)
+        return;
+    char prefix[128], topic_tmpl[160], err[256];
+    unique_prefix(prefix, sizeof prefix, mode);
+    snprintf(topic_tmpl, sizeof topic_tmpl, "%s.{type}", prefix);
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "kafka");
+    set(c, "kafka.brokers", boot);
+    set(c, "kafka.topic", topic_tmpl);
+    set(c, "kafka.mode", mode);
+    cer_emitter *em;
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    for (int i = 0; i < 60; i++) {
+        ce_event *e = make_event(i, i % 2 ? "usage" : "quota", i % 3 ? "tenant-a" : "tenant-b");
+        CHECK_EQ_INT(cer_emitter_emit(em, e, NULL, err, sizeof err), 0);
+        ce_event_destroy(e);
+    }
+    CHECK_EQ_INT(cer_emitter_flush(em, 30000), 0);
+    cer_emitter_stats st;
+    cer_emitter_stats_get(em, &st);
+    CHECK_EQ_INT(st.delivered, 60);
+    cer_emitter_destroy(em, 1000);
+    static got g[200];
+    char topic[200];
+    snprintf(topic, sizeof topic, "%s.usage", prefix);
+    size_t n = consume(boot, topic, 30, g, 200, 30);
+    CHECK_EQ_INT(n, 30);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(mode, "binary") == 0) {
+            CHECK_EQ_STR(g[i].ce_type, "usage");
+            CHECK_EQ_STR(g[i].ctype, "application/json");
+        } else {
+            CHECK_EQ_STR(g[i].ctype, "application/cloudevents+json; charset=UTF-8");
+        }
+        CHECK(strcmp(g[i].key, "tenant-a") == 0 || strcmp(g[i].key, "tenant-b") == 0);
+    }
+    snprintf(topic, sizeof topic, "%s.quota", prefix);
+    CHECK_EQ_INT(consume(boot, topic, 30, g, 200, 30), 30);
+}
+
+TEST(kafka_binary_topic_per_type)
+{
+    run_modes("binary");
+}
+TEST(kafka_structured_topic_per_type)
+{
+    run_modes("structured");
+}
+
+TEST(kafka_disk_buffer_fixed_topic)
+{
+    const char *boot = bootstrap();
+    if (!boot)
+        return;
+    char topic[128], dir[] = "/tmp/cerelay-emitter-kbuf-XXXXXX", err[256];
+    unique_prefix(topic, sizeof topic, "fixed");
+    CHECK(mkdtemp(dir) != NULL);
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "kafka");
+    set(c, "kafka.brokers", boot);
+    set(c, "kafka.topic", topic);
+    set(c, "buffer", "disk");
+    set(c, "buffer.dir", dir);
+    cer_emitter *em;
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    for (int i = 0; i < 200; i++) {
+        ce_event *e = make_event(i, "usage", i % 2 ? "tenant-a" : "tenant-b");
+        CHECK_EQ_INT(cer_emitter_emit(em, e, NULL, err, sizeof err), 0);
+        ce_event_destroy(e);
+    }
+    CHECK_EQ_INT(cer_emitter_flush(em, 30000), 0);
+    cer_emitter_destroy(em, 1000);
+    static got g[400];
+    CHECK_EQ_INT(consume(boot, topic, 200, g, 400, 30), 200);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
+/* ---- a broker outage of 30 s ----------------------------------------------------------------- */
+
+static int kafka_sh(const char *args)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "CER_KAFKA_STATE=/tmp/cerelay-outage-%d CER_KAFKA_PORT=29092 "
+             "CER_KAFKA_CONTROLLER_PORT=29093 CER_KAFKA_SSL_PORT=29094 CER_KAFKA_SCRAM_PORT=29095 "
+             "CER_KAFKA_OAUTH_PORT=29096 CER_KAFKA_PARTITIONS=3 %s '%s/scripts/kafka.sh' %s "
+             ">/dev/null",
+             (int)getpid(), strstr(args, "start") ? "CER_KAFKA_KEEP_DATA=1" : "", CER_SOURCE_DIR,
+             args);
+    return system(cmd);
+}
+
+TEST(kafka_broker_down_30s_loses_nothing)
+{
+    if (!bootstrap()) /* the shared broker being up means the tools are installed */
+        return;
+    char dir[] = "/tmp/cerelay-emitter-outage-XXXXXX", err[256];
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK_EQ_INT(kafka_sh("start"), 0);
+    const char *boot = "127.0.0.1:29092";
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "kafka");
+    set(c, "kafka.brokers", boot);
+    set(c, "kafka.topic", "outage");
+    set(c, "buffer", "disk");
+    set(c, "buffer.dir", dir);
+    set(c, "buffer.fsync", "interval");
+    cer_emitter *em;
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    static const char *const keys[] = {"tenant-a", "tenant-b", "tenant-c"};
+    int seq[3] = {0, 0, 0};
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 150; i++) {
+            int k = i % 3;
+            ce_event *e = make_event(seq[k]++, "usage", keys[k]);
+            CHECK_EQ_INT(cer_emitter_emit(em, e, NULL, err, sizeof err), 0);
+            ce_event_destroy(e);
+        }
+        if (round == 0) {
+            CHECK_EQ_INT(cer_emitter_flush(em, 30000), 0);
+            CHECK_EQ_INT(kafka_sh("stop"), 0); /* the outage starts */
+        } else if (round == 1) {
+            sleep(30);
+            CHECK_EQ_INT(kafka_sh("start"), 0); /* the same broker, its data kept */
+        }
+    }
+    CHECK_EQ_INT(cer_emitter_flush(em, 180000), 0);
+    cer_emitter_stats st;
+    cer_emitter_stats_get(em, &st);
+    CHECK_EQ_INT(st.delivered, 450);
+    CHECK_EQ_INT(st.failed, 0);
+    cer_emitter_destroy(em, 1000);
+    static got g[1000];
+    size_t n = consume(boot, "outage", 450, g, 1000, 60);
+    size_t extra = consume(boot, "outage", 1000, g, 1000, 3); /* anything beyond 450? */
+    CHECK_EQ_INT(n, 450);
+    CHECK_EQ_INT(extra, 450); /* no duplicates */
+    /* order per key: each key's seq numbers arrive 0,1,2,... */
+    int next[3] = {0, 0, 0};
+    for (size_t i = 0; i < extra; i++) {
+        for (int k = 0; k < 3; k++)
+            if (strcmp(g[i].key, keys[k]) == 0) {
+                if (g[i].seq != next[k])
+                    cer_test_fail(__FILE__, __LINE__, "key %s: seq %d arrived, expected %d",
+                                  keys[k], g[i].seq, next[k]);
+                next[k] = g[i].seq + 1;
+            }
+    }
+    CHECK_EQ_INT(next[0] + next[1] + next[2], 450);
+    kafka_sh("stop");
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' /tmp/cerelay-outage-%d", dir, (int)getpid());
+    CHECK(system(cmd) == 0);
+}
