@@ -17,6 +17,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_send(int argc, char **argv);
 int cmd_tail(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_sql(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 
 /* Read all of `path` ("-" = stdin) into a new NUL-terminated buffer, at most `max` bytes.

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cerelay/ce.h"
+#include "cerelay/ce_sql.h"
 #include "cli/cli.h"
 #include "cli/source.h"
 #include "sink/sink.h"
@@ -25,6 +26,9 @@ static const char help[] =
     "  --count N          stop after N events\n"
     "  --group NAME       resume from, and commit to, the positions of consumer group NAME\n"
     "  --format FORMAT    json (default: one structured event per line) | pretty\n"
+    "  --filter EXPR      print only events for which the CESQL expression is true\n"
+    "                     (e.g. \"type LIKE 'eventzr.llm.%' AND subject = 'tenant-a'\");\n"
+    "                     --count counts matching events\n"
     "  -X NAME=VALUE      librdkafka property for --kafka (repeatable)\n";
 
 static volatile int stop_flag;
@@ -66,7 +70,7 @@ static void print_pretty(const ce_event *ev, const src_meta *m, const char *topi
 
 int cmd_tail(int argc, char **argv)
 {
-    enum { O_KAFKA = 256, O_LOG, O_TOPIC, O_OFFSET, O_COUNT, O_GROUP, O_FORMAT };
+    enum { O_KAFKA = 256, O_LOG, O_TOPIC, O_OFFSET, O_COUNT, O_GROUP, O_FORMAT, O_FILTER };
     static const struct option opts[] = {{"kafka", required_argument, NULL, O_KAFKA},
                                          {"log", required_argument, NULL, O_LOG},
                                          {"topic", required_argument, NULL, O_TOPIC},
@@ -75,11 +79,14 @@ int cmd_tail(int argc, char **argv)
                                          {"count", required_argument, NULL, O_COUNT},
                                          {"group", required_argument, NULL, O_GROUP},
                                          {"format", required_argument, NULL, O_FORMAT},
+                                         {"filter", required_argument, NULL, O_FILTER},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     src_conf conf = {0};
     const char *props[257] = {0};
     int nprops = 0, pretty = 0;
+    ce_sql_prog *filter = NULL;
+    char ferr[512];
     long long count = -1;
     char *end;
     int c;
@@ -142,6 +149,13 @@ int cmd_tail(int argc, char **argv)
                 return CLI_USAGE;
             }
             break;
+        case O_FILTER:
+            ce_sql_prog_destroy(filter);
+            if (ce_sql_compile(optarg, strlen(optarg), &filter, ferr, sizeof ferr) != 0) {
+                fprintf(stderr, "cerelay tail: --filter: %s\n", ferr);
+                return CLI_USAGE;
+            }
+            break;
         case 'X':
             if (nprops == 256) {
                 fprintf(stderr, "cerelay tail: too many -X options\n");
@@ -179,6 +193,7 @@ int cmd_tail(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     ce_event *ev = ce_event_new();
+    ce_sql_ctx *sqlctx = filter ? ce_sql_ctx_new(0) : NULL;
     ce_buf out;
     ce_buf_init(&out);
     long long shown = 0, bad = 0;
@@ -200,6 +215,8 @@ int cmd_tail(int argc, char **argv)
             bad++;
             continue;
         }
+        if (filter && !ce_sql_filter_ctx(filter, sqlctx, ev))
+            continue;
         if (pretty) {
             print_pretty(ev, &meta, conf.topic);
         } else {
@@ -221,6 +238,8 @@ int cmd_tail(int argc, char **argv)
         status = CLI_INVALID;
     }
     ops->close(s);
+    ce_sql_ctx_destroy(sqlctx);
+    ce_sql_prog_destroy(filter);
     ce_event_destroy(ev);
     ce_buf_free(&out);
     if (bad) {

@@ -12,6 +12,7 @@ static const cli_cmd commands[] = {
     {"validate", "check CloudEvents in structured JSON (single, batch or NDJSON)", cmd_validate},
     {"send", "deliver events to Kafka, HTTP, the local log or stdout", cmd_send},
     {"tail", "print the events of a Kafka or local-log topic", cmd_tail},
+    {"sql", "evaluate a CESQL expression (optionally against an event)", cmd_sql},
     {"run", "run the relay daemon (HTTP and OTLP ingest to Kafka or the local log)", cmd_run},
     {"config", "check a relay configuration file", cmd_config},
 };

@@ -54,7 +54,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- responses ---------------------------------------------------------------------------- */
 
-static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *ctype,
+enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *ctype,
                                 const char *body, size_t len, const char *extra_name,
                                 const char *extra_value)
 {
@@ -104,7 +104,7 @@ static void bufprintf(ce_buf *b, const char *fmt, ...)
 
 /* An RFC 9457 problem: type is a stable URN per problem kind, detail says what happened,
  * `errors` (optional, already a JSON array) names each bad event. */
-static enum MHD_Result problem(req *q, unsigned status, const char *kind, const char *title,
+enum MHD_Result problem(req *q, unsigned status, const char *kind, const char *title,
                                const char *detail, const char *errors_json, const char *extra_name,
                                const char *extra_value)
 {
@@ -187,7 +187,7 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
     return MHD_YES;
 }
 
-static enum MHD_Result answer_events_done(req *q)
+enum MHD_Result answer_events_done(req *q)
 {
     relay *r = q->r;
     if (q->failed) {
@@ -203,6 +203,8 @@ static enum MHD_Result answer_events_done(req *q)
                        MHD_HTTP_HEADER_RETRY_AFTER, "1");
     }
     metrics_observe_latency(&r->metrics, cer_mono_ns() - q->t0);
+    if (q->listener->kind == LISTEN_OTLP)
+        return relay_otlp_answer(q);
     char body[64];
     int n = snprintf(body, sizeof body, "{\"accepted\":%zu}", q->nevents);
     return send_buf(q->conn, MHD_HTTP_ACCEPTED, "application/json", body, (size_t)n, NULL, NULL);
@@ -266,6 +268,18 @@ static enum MHD_Result handle_events(req *q)
         return send_buf(q->conn, MHD_HTTP_ACCEPTED, "application/json", "{\"accepted\":0}", 14,
                         NULL, NULL);
     }
+    return relay_submit(q, c.evs, c.n);
+}
+
+/* Hand the request's events to the emitter as one unit and answer now (ack: none) or once
+ * every event is acknowledged (the connection is suspended meanwhile). Takes ownership of
+ * evs. Shared by /events and the OTLP endpoints. */
+enum MHD_Result relay_submit(req *q, ce_event **evs, size_t n)
+{
+    relay *r = q->r;
+    char err[512];
+    int rc;
+    collect c = {q, evs, n, n, 0, NULL};
     /* Every event carries the request as its callback argument; the request lives until the
      * last callback (refs), even if the client went away. */
     void **opaques = malloc(sizeof *opaques * c.n);
@@ -328,6 +342,7 @@ static enum MHD_Result handle_events(req *q)
     relay_acks_track(q);
     return MHD_YES;
 }
+
 
 /* ---- emitter callbacks -------------------------------------------------------------------- */
 

@@ -215,4 +215,71 @@ YAML
   echo "acknowledged $n, in Kafka $(wc -l <"$TMP/got")" >&2
 }
 
+OTLP="$(dirname "$0")/../otlp/golden"
+
+case_otlp_json_and_protobuf_to_log() {
+  log_config "$TMP/cfg.yaml"
+  start_relay "$TMP/cfg.yaml"
+  base=${RELAY_OTLP%/v1/logs}
+  # OTLP/JSON trace with GenAI attributes -> eventzr.llm.usage.v1
+  code=$(curl -s -o "$TMP/resp" -w '%{http_code}' -X POST "$base/v1/traces" \
+    -H 'Content-Type: application/json' --data-binary "@$OTLP/trace_example.json")
+  expect_eq "$code" 200
+  expect_contains "$(cat "$TMP/resp")" '{'
+  # protobuf traces and gzipped protobuf logs captured from the OpenTelemetry Python SDK
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/v1/traces" \
+    -H 'Content-Type: application/x-protobuf' --data-binary "@$OTLP/py_traces.pb")
+  expect_eq "$code" 200
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/v1/logs" \
+    -H 'Content-Type: application/x-protobuf' -H 'Content-Encoding: gzip' \
+    --data-binary "@$OTLP/py_logs.pb.gz")
+  expect_eq "$code" 200
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/v1/logs" \
+    -H 'Content-Type: application/json' --data-binary "@$OTLP/logs_example.json")
+  expect_eq "$code" 200
+  # a truncated protobuf body is a 400 and nothing else changes
+  head -c 37 "$OTLP/py_traces.pb" >"$TMP/trunc.pb"
+  code=$(curl -s -o "$TMP/resp" -w '%{http_code}' -X POST "$base/v1/traces" \
+    -H 'Content-Type: application/x-protobuf' --data-binary "@$TMP/trunc.pb")
+  expect_eq "$code" 400
+  expect_contains "$(cat "$TMP/resp")" "truncated"
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/v1/logs" -H 'Content-Type: text/plain' -d x)
+  expect_eq "$code" 415
+  stop_relay
+  expect_run 0 "$CERELAY" tail --log "$TMP/log" --topic eventzr.llm.usage.v1
+  expect_contains "$OUT" '"inputTokens":150'
+  expect_contains "$OUT" '"outputTokens":350'
+  expect_contains "$OUT" '"latencyMs":1250'
+  [ "$(printf '%s\n' "$OUT" | wc -l)" -ge 2 ] || fail "expected usage events from JSON and protobuf"
+}
+
+case_kafka_otlp_end_to_end() {
+  need_kafka
+  T=$(fresh_topic otlp)
+  cat >"$TMP/cfg.yaml" <<YAML
+binding: kafka
+kafka:
+  brokers: [$BOOT]
+  topic: "$T.{type}"
+listen:
+  events: ""
+  otlp: 127.0.0.1:0
+ack: remote
+buffer:
+  type: memory
+YAML
+  start_relay "$TMP/cfg.yaml"
+  base=${RELAY_OTLP%/v1/logs}
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/v1/traces" \
+    -H 'Content-Type: application/x-protobuf' --data-binary "@$OTLP/py_traces.pb")
+  expect_eq "$code" 200
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/v1/traces" \
+    -H 'Content-Type: application/json' --data-binary "@$OTLP/trace_example.json")
+  expect_eq "$code" 200
+  stop_relay
+  expect_run 0 "$CERELAY" tail --kafka "$BOOT" --topic "$T.eventzr.llm.usage.v1"
+  expect_contains "$OUT" '"provider":"aws-bedrock"'
+  [ "$(printf '%s\n' "$OUT" | wc -l)" -ge 2 ] || fail "expected usage events from both encodings"
+}
+
 run_case "$@"
