@@ -198,6 +198,7 @@ static hreq *hreq_new(cer_sink *s, size_t cap)
     if (!r)
         return NULL;
     ce_buf_init(&r->body);
+    r->body.cap_limit = CE_BIND_DEFAULT_MAX_BYTES; /* as the binding's own builders */
     r->cap = cap;
     r->opaques = &r->one;
     if (cap > 1 && !(r->opaques = malloc(cap * sizeof *r->opaques))) {
@@ -639,9 +640,55 @@ static int encode_binary(cer_sink *s, hreq *r, const ce_event *ev, char *errstr,
         rc = add_extra(s, &r->hdrs);
     if (!rc && m.body.len)
         rc = ce_buf_append(&r->body, m.body.ptr, m.body.len);
-    if (rc)
+    if (rc == CE_ETOOBIG)
+        snprintf(errstr, errstr_size, "http: event data exceeds %zu bytes",
+                 (size_t)CE_BIND_DEFAULT_MAX_BYTES);
+    else if (rc)
         snprintf(errstr, errstr_size, "http: out of memory");
     return rc;
+}
+
+/* Batch mode: append ev to the open batch (a new one if needed); send the batch once full. An
+ * event too big for the rest of a non-empty batch closes it and starts the next. */
+static int submit_batch(cer_sink *s, const ce_event *ev, void *opaque, char *errstr,
+                        size_t errstr_size)
+{
+    if (!s->open) {
+        size_t cap = s->batch_size < 64 ? s->batch_size : 64;
+        if (!(s->open = hreq_new(s, cap)))
+            return CE_ENOMEM;
+    }
+    hreq *r = s->open;
+    if (r->n == r->cap) {
+        size_t cap = r->cap * 2 < s->batch_size ? r->cap * 2 : s->batch_size;
+        void **p =
+            r->opaques == &r->one ? malloc(cap * sizeof *p) : realloc(r->opaques, cap * sizeof *p);
+        if (!p)
+            return CE_ENOMEM;
+        if (r->opaques == &r->one)
+            p[0] = r->one;
+        r->opaques = p;
+        r->cap = cap;
+    }
+    size_t before = r->body.len;
+    int rc = ce_buf_append(&r->body, r->n ? "," : "[", 1);
+    if (!rc)
+        rc = ce_json_encode(ev, 0, &r->body, errstr, errstr_size);
+    if (rc) {
+        r->body.len = before;
+        if (rc == CE_ETOOBIG && r->n > 0) {
+            seal(s);
+            return submit_batch(s, ev, opaque, errstr, errstr_size);
+        }
+        return rc;
+    }
+    r->opaques[r->n++] = opaque;
+    s->nevents++;
+    s->nbytes += r->body.len - before;
+    if (r->n == s->batch_size || r->body.len >= CER_HTTP_MAX_BATCH_BYTES ||
+        s->nevents >= CER_HTTP_MAX_QUEUED || s->nbytes >= CER_HTTP_MAX_QUEUE_BYTES)
+        seal(s); /* full, or the queue is: send it rather than wait for a flush */
+    return 0;
 }
 
 static int sink_submit(cer_sink *s, const ce_event *ev, void *opaque, char *errstr,
@@ -650,40 +697,8 @@ static int sink_submit(cer_sink *s, const ce_event *ev, void *opaque, char *errs
     if (s->nevents >= CER_HTTP_MAX_QUEUED || s->nbytes >= CER_HTTP_MAX_QUEUE_BYTES)
         return CER_SINK_EQUEUE;
     int rc;
-    if (s->mode == CE_MODE_BATCH) {
-        if (!s->open) {
-            size_t cap = s->batch_size < 64 ? s->batch_size : 64;
-            if (!(s->open = hreq_new(s, cap)))
-                return CE_ENOMEM;
-        }
-        hreq *r = s->open;
-        if (r->n == r->cap) {
-            size_t cap = r->cap * 2 < s->batch_size ? r->cap * 2 : s->batch_size;
-            void **p = r->opaques == &r->one ? malloc(cap * sizeof *p)
-                                             : realloc(r->opaques, cap * sizeof *p);
-            if (!p)
-                return CE_ENOMEM;
-            if (r->opaques == &r->one)
-                p[0] = r->one;
-            r->opaques = p;
-            r->cap = cap;
-        }
-        size_t before = r->body.len;
-        rc = ce_buf_append(&r->body, r->n ? "," : "[", 1);
-        if (!rc)
-            rc = ce_json_encode(ev, 0, &r->body, errstr, errstr_size);
-        if (rc) {
-            r->body.len = before;
-            return rc;
-        }
-        r->opaques[r->n++] = opaque;
-        s->nevents++;
-        s->nbytes += r->body.len - before;
-        if (r->n == s->batch_size || r->body.len >= CER_HTTP_MAX_BATCH_BYTES ||
-            s->nevents >= CER_HTTP_MAX_QUEUED || s->nbytes >= CER_HTTP_MAX_QUEUE_BYTES)
-            seal(s); /* full, or the queue is: send it rather than wait for a flush */
-        return 0;
-    }
+    if (s->mode == CE_MODE_BATCH)
+        return submit_batch(s, ev, opaque, errstr, errstr_size);
     hreq *r = hreq_new(s, 1);
     if (!r)
         return CE_ENOMEM;

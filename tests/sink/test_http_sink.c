@@ -769,3 +769,32 @@ TEST(retry_after_values)
     CHECK_EQ_INT(cer__http_retry_after_ms("  \r\n", 4, now), -1);
     CHECK_EQ_INT(cer__http_retry_after_ms("-5", 2, now), -1);
 }
+
+/* A request body is capped at CE_BIND_DEFAULT_MAX_BYTES: a bigger event is refused by submit,
+ * in batch mode after closing the batch it would not fit in (which is still sent). */
+TEST(oversized_event_is_refused)
+{
+    stub st;
+    stub_start(&st, "202", NULL, NULL);
+    size_t big = CE_BIND_DEFAULT_MAX_BYTES + 16;
+    char *data = malloc(big), err[256];
+    memset(data, 'a', big);
+    ce_event *huge = make_event(1);
+    CHECK_EQ_INT(ce_event_set_str(huge, "datacontenttype", "text/plain", err, sizeof err), 0);
+    CHECK_EQ_INT(ce_event_set_data(huge, CE_DATA_TEXT, data, big, err, sizeof err), 0);
+    free(data);
+    ce_mode modes[] = {CE_MODE_STRUCTURED, CE_MODE_BINARY, CE_MODE_BATCH};
+    for (int m = 0; m < 3; m++) {
+        cer_sink *s = open_sink(st.url, modes[m], 10, 0, NULL);
+        submit_range(s, 0, 1);
+        CHECK_EQ_INT(cer_sink_http.submit(s, huge, (void *)1, err, sizeof err), CE_ETOOBIG);
+        CHECK_EQ_INT(cer_sink_http.poll(s, 0), 1);
+        CHECK_EQ_INT(cer_sink_http.flush(s, 10000), 0);
+        CHECK_EQ_INT(o.ok, 1);
+        CHECK_EQ_INT(o.seen[1], 0);
+        cer_sink_http.close(s);
+    }
+    CHECK_EQ_INT(stub_count(&st), 3);
+    ce_event_destroy(huge);
+    stub_stop(&st);
+}
