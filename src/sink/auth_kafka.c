@@ -382,6 +382,11 @@ void cer__auth_refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void *
             rc = cer__msk_iam_token(&cr, s.region, now_ms() / 1000, CER_MSK_IAM_USER_AGENT, &t, why,
                                     sizeof why);
         cer__aws_creds_wipe(&cr);
+        char *p = !rc && s.principal && *s.principal ? strdup(s.principal) : NULL;
+        if (p) {
+            free(t.principal);
+            t.principal = p;
+        }
     } else if (m == MECH_OIDC) {
         long timeout = 0;
         if (s.timeout_ms)
