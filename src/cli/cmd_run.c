@@ -27,7 +27,8 @@ static const char help[] =
     "  --ack-timeout MS      answer 504 when events are not acknowledged within MS\n"
     "                        milliseconds (default 30000; the events keep being delivered)\n"
     "\n"
-    "signals: SIGTERM/SIGINT drain and stop; SIGHUP re-reads and checks the configuration.\n"
+    "signals: SIGTERM/SIGINT drain and stop; SIGHUP reloads routes, limits, auth tokens, the\n"
+    "OTLP mapping, logging and metrics settings (other changes need a restart, and say so).\n"
     "endpoints: POST /events, POST /v1/logs, POST /v1/traces, GET /healthz, /readyz, /metrics\n";
 
 int cmd_run(int argc, char **argv)

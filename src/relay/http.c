@@ -55,8 +55,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 /* ---- responses ---------------------------------------------------------------------------- */
 
 enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *ctype,
-                                const char *body, size_t len, const char *extra_name,
-                                const char *extra_value)
+                         const char *body, size_t len, const char *extra_name,
+                         const char *extra_value)
 {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
@@ -105,8 +105,8 @@ static void bufprintf(ce_buf *b, const char *fmt, ...)
 /* An RFC 9457 problem: type is a stable URN per problem kind, detail says what happened,
  * `errors` (optional, already a JSON array) names each bad event. */
 enum MHD_Result problem(req *q, unsigned status, const char *kind, const char *title,
-                               const char *detail, const char *errors_json, const char *extra_name,
-                               const char *extra_value)
+                        const char *detail, const char *errors_json, const char *extra_name,
+                        const char *extra_value)
 {
     ce_buf b;
     ce_buf_init(&b);
@@ -221,7 +221,7 @@ static enum MHD_Result handle_events(req *q)
     if (q->too_big) {
         char d[160];
         snprintf(d, sizeof d, "the body exceeds limits.max_body_bytes (%llu bytes)",
-                 (unsigned long long)r->cfg.limits.max_body_bytes);
+                 (unsigned long long)relay_live(r)->limits.max_body_bytes);
         return reject(q, REJ_TOO_LARGE, MHD_HTTP_CONTENT_TOO_LARGE, "too-large",
                       "Payload too large", d);
     }
@@ -238,7 +238,8 @@ static enum MHD_Result handle_events(req *q)
     ce_http_message msg = {q->hdrs, q->nhdrs, {q->body.ptr ? q->body.ptr : "", q->body.len}};
     collect c = {q, NULL, 0, 0, 0, &q->problems};
     char err[512];
-    int rc = ce_http_decode_batch(&msg, &r->limits, on_event, &c, err, sizeof err);
+    ce_limits lim = relay_limits(relay_live(r));
+    int rc = ce_http_decode_batch(&msg, &lim, on_event, &c, err, sizeof err);
     if (rc) {
         free_events(&c);
         int reason = rc == CE_ETOOBIG ? REJ_TOO_LARGE : REJ_MALFORMED;
@@ -343,7 +344,6 @@ enum MHD_Result relay_submit(req *q, ce_event **evs, size_t n)
     return MHD_YES;
 }
 
-
 /* ---- emitter callbacks -------------------------------------------------------------------- */
 
 static void settle(req *q, int err, const char *reason)
@@ -440,7 +440,7 @@ static enum MHD_Result handle_metrics(req *q)
 
 static bool authorized(req *q)
 {
-    const cer_config_strlist *toks = &q->r->cfg.listen.auth.bearer_tokens;
+    const cer_config_strlist *toks = &relay_live(q->r)->listen.auth.bearer_tokens;
     if (toks->n == 0)
         return true;
     const char *h = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "Authorization");
@@ -480,13 +480,13 @@ static enum MHD_Result dispatch(void *cls, struct MHD_Connection *c, const char 
         atomic_fetch_add(&active_requests, 1);
         atomic_fetch_add(&r->metrics.requests, 1);
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > r->cfg.limits.max_body_bytes)
+        if (cl && strtoull(cl, NULL, 10) > relay_live(r)->limits.max_body_bytes)
             q->too_big = true;
         return MHD_YES;
     }
     if (*upload_size) {
         if (!q->too_big) {
-            if (q->body.len + *upload_size > r->cfg.limits.max_body_bytes)
+            if (q->body.len + *upload_size > relay_live(r)->limits.max_body_bytes)
                 q->too_big = true;
             else if (ce_buf_append(&q->body, upload, *upload_size) != 0)
                 q->too_big = true;
@@ -508,7 +508,8 @@ static enum MHD_Result dispatch(void *cls, struct MHD_Connection *c, const char 
         q->answered = true;
         return handle_ready(q);
     }
-    if (r->cfg.metrics.enabled && r->cfg.metrics.path && strcmp(url, r->cfg.metrics.path) == 0) {
+    const cer_config *live = relay_live(r);
+    if (live->metrics.enabled && live->metrics.path && strcmp(url, live->metrics.path) == 0) {
         q->answered = true;
         return handle_metrics(q);
     }

@@ -29,6 +29,76 @@ int relay_read_file(const char *path, char **out, size_t *len)
     return 0;
 }
 
+ce_limits relay_limits(const cer_config *c)
+{
+    ce_limits l = ce_limits_default();
+    /* a batch body may be as large as the request body cap; each event still validates */
+    l.max_event_bytes = c->limits.max_body_bytes;
+    if (c->limits.max_batch_events > 0)
+        l.max_batch = (uint32_t)c->limits.max_batch_events;
+    return l;
+}
+
+static int streq_null(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The settings a reload cannot change without a restart, by name; NULL when none changed. */
+static const char *fixed_change(const cer_config *a, const cer_config *b)
+{
+    if (a->binding != b->binding)
+        return "binding";
+    if (!streq_null(a->listen.events, b->listen.events) ||
+        !streq_null(a->listen.otlp, b->listen.otlp))
+        return "listen addresses";
+    if (!streq_null(a->listen.tls.cert, b->listen.tls.cert))
+        return "listen.tls";
+    if (a->ack != b->ack)
+        return "ack";
+    if (a->buffer.type != b->buffer.type || !streq_null(a->buffer.dir, b->buffer.dir) ||
+        a->buffer.max_bytes != b->buffer.max_bytes || a->buffer.when_full != b->buffer.when_full)
+        return "buffer";
+    if (a->kafka.brokers.n != b->kafka.brokers.n || !streq_null(a->kafka.topic, b->kafka.topic) ||
+        !streq_null(a->kafka.key, b->kafka.key) || a->kafka.mode != b->kafka.mode)
+        return "kafka";
+    for (size_t i = 0; i < a->kafka.brokers.n; i++)
+        if (!streq_null(a->kafka.brokers.v[i], b->kafka.brokers.v[i]))
+            return "kafka.brokers";
+    if (!streq_null(a->http.endpoint, b->http.endpoint) || a->http.mode != b->http.mode)
+        return "http";
+    if (!streq_null(a->log.dir, b->log.dir))
+        return "log.dir";
+    if (a->limits.max_memory_bytes != b->limits.max_memory_bytes)
+        return "limits.max_memory_bytes";
+    return NULL;
+}
+
+/* SIGHUP: load the file again; apply what can change at run time by swapping the live
+ * configuration (requests in flight finish with the one they started with). */
+static void reload(relay *r, const char *path)
+{
+    char err[1024];
+    cer_config *next = calloc(1, sizeof *next);
+    if (!next) {
+        relay_log(CER_CONFIG_LEVEL_ERROR, "SIGHUP: out of memory; kept the running configuration");
+        return;
+    }
+    if (cer_config_load(path, next, err, sizeof err) != 0) {
+        relay_log(CER_CONFIG_LEVEL_ERROR, "SIGHUP: kept the running configuration: %s", err);
+        free(next);
+        return;
+    }
+    const char *fixed = fixed_change(&r->cfg, next);
+    atomic_store(&r->live, next); /* the old one stays allocated: see relay.h */
+    relay_log_setup(next->logging.format, next->logging.level);
+    relay_log(CER_CONFIG_LEVEL_INFO,
+              "SIGHUP: reloaded %s (routes %zu, limits, auth tokens, OTLP mapping, logging, "
+              "metrics)%s%s%s",
+              path, next->nroutes, fixed ? "; changes to " : "", fixed ? fixed : "",
+              fixed ? " need a restart and were not applied" : "");
+}
+
 static void on_emitter_log(void *ctx, int level, const char *msg)
 {
     relay_log(level <= 3   ? CER_CONFIG_LEVEL_ERROR
@@ -214,10 +284,7 @@ int relay_main(const char *config_path, int print_ready, int ack_timeout_ms)
         return 2;
     }
     r->ack_timeout_ms = ack_timeout_ms > 0 ? ack_timeout_ms : 30000;
-    r->limits = ce_limits_default();
-    r->limits.max_event_bytes = r->cfg.limits.max_body_bytes;
-    if (r->cfg.limits.max_batch_events > 0)
-        r->limits.max_batch = (uint32_t)r->cfg.limits.max_batch_events;
+    atomic_store(&r->live, &r->cfg);
     if (r->cfg.binding == CER_CONFIG_BINDING_LOG && r->cfg.log.dir && mkdirs(r->cfg.log.dir)) {
         fprintf(stderr, "cerelay run: log.dir %s: %s\n", r->cfg.log.dir, strerror(errno));
         return 2;
@@ -278,20 +345,10 @@ int relay_main(const char *config_path, int print_ready, int ack_timeout_ms)
         if (sigwait(&set, &sig) != 0)
             continue;
         if (sig == SIGHUP) {
-            cer_config next;
-            if (!config_path) {
+            if (!config_path)
                 relay_log(CER_CONFIG_LEVEL_WARN, "SIGHUP: no configuration file to reload");
-                continue;
-            }
-            if (cer_config_load(config_path, &next, err, sizeof err) != 0) {
-                relay_log(CER_CONFIG_LEVEL_ERROR, "SIGHUP: kept the running configuration: %s",
-                          err);
-                continue;
-            }
-            relay_log(CER_CONFIG_LEVEL_WARN,
-                      "SIGHUP: the configuration is valid; applying it needs a restart in this "
-                      "version (nothing was changed, no event was lost)");
-            cer_config_free(&next);
+            else
+                reload(r, config_path);
             continue;
         }
         break;

@@ -57,16 +57,26 @@ const char *metrics_reason_name(int reason);
 typedef struct relay relay;
 
 struct relay {
-    cer_config cfg;
+    cer_config cfg; /* as started: destination, buffer, ack and listen addresses come from here */
+    /* What SIGHUP may change (routes, limits, auth tokens, OTLP mapping, logging, metrics):
+     * read at request time with relay_live(). Replaced configurations are kept until exit,
+     * because the emitter may still hold route templates borrowed from them. */
+    _Atomic(const cer_config *) live;
     cer_emitter *em;
     relay_metrics metrics;
-    ce_limits limits;
     int ack; /* cer_config_ack, after resolving "local" without a disk buffer */
     int ack_timeout_ms;
     atomic_int draining;
     struct MHD_Daemon *events_d, *otlp_d;
     int events_port, otlp_port;
 };
+
+static inline const cer_config *relay_live(relay *r)
+{
+    return atomic_load(&r->live);
+}
+/* Decoder limits from a configuration. */
+ce_limits relay_limits(const cer_config *c);
 
 /* Start the HTTP listeners (http.c). Returns 0 or -1 with errstr naming the address. */
 int relay_http_start(relay *r, char *errstr, size_t errstr_size);

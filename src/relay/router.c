@@ -31,8 +31,9 @@ int relay_route(void *ctx, const ce_event *ev, const char **topic_tmpl, const ch
 {
     relay *r = ctx;
     ce_slice type = ce_event_get_str(ev, "type");
-    for (size_t i = 0; i < r->cfg.nroutes; i++) {
-        const cer_config_route *rt = &r->cfg.routes[i];
+    const cer_config *c = relay_live(r);
+    for (size_t i = 0; i < c->nroutes; i++) {
+        const cer_config_route *rt = &c->routes[i];
         if (relay_glob(rt->match, type.ptr, type.len)) {
             if (rt->topic)
                 *topic_tmpl = rt->topic;

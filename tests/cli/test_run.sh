@@ -282,4 +282,41 @@ YAML
   [ "$(printf '%s\n' "$OUT" | wc -l)" -ge 2 ] || fail "expected usage events from both encodings"
 }
 
+case_reload_under_load_loses_nothing() {
+  log_config "$TMP/cfg.yaml"
+  cp "$TMP/cfg.yaml" "$TMP/base.yaml"
+  printf 'routes:\n  - match: "t.*"\n    topic: before\n' >>"$TMP/cfg.yaml"
+  start_relay "$TMP/cfg.yaml"
+  : >"$TMP/acked"
+  ( for i in $(seq 1 300); do
+      code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$RELAY_URL" \
+        -H 'Content-Type: application/cloudevents+json' --data-binary "${EV1/a1/r$i}")
+      [ "$code" = 202 ] && echo "r$i" >>"$TMP/acked"
+    done ) &
+  loader=$!
+  sleep 0.5
+  # a bad file is refused and the relay keeps serving
+  echo "routes: [oops" >"$TMP/cfg.yaml"
+  kill -HUP "$RELAY_PID"
+  sleep 0.3
+  cp "$TMP/base.yaml" "$TMP/cfg.yaml"
+  printf 'routes:\n  - match: "t.*"\n    topic: after\n' >>"$TMP/cfg.yaml"
+  kill -HUP "$RELAY_PID"
+  wait "$loader"
+  post "$RELAY_URL" application/cloudevents+json "${EV1/a1/last}"
+  expect_eq "$STATUS" 202
+  stop_relay
+  expect_contains "$(cat "$TMP/relay.err")" "SIGHUP: kept the running configuration"
+  expect_contains "$(cat "$TMP/relay.err")" "SIGHUP: reloaded"
+  echo last >>"$TMP/acked"
+  "$CERELAY" tail --log "$TMP/log" --topic before >"$TMP/got" 2>/dev/null
+  "$CERELAY" tail --log "$TMP/log" --topic after >>"$TMP/got"
+  expect_eq "$(wc -l <"$TMP/acked")" 301
+  while read -r id; do
+    grep -q "\"id\":\"$id\"" "$TMP/got" || fail "acknowledged event $id was lost across the reload"
+  done <"$TMP/acked"
+  grep -q '"id":"last"' <("$CERELAY" tail --log "$TMP/log" --topic after) ||
+    fail "the reloaded route was not applied"
+}
+
 run_case "$@"
