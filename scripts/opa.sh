@@ -68,7 +68,7 @@ start() {
 	install
 	if healthy; then echo "$URL"; return 0; fi
 	mkdir -p "$STATE"
-	"$BIN" run --server --addr "$HOST:$PORT" --log-level error "$POLICIES" \
+	"$BIN" run --server --disable-telemetry --addr "$HOST:$PORT" --log-level error "$POLICIES" \
 		>"$STATE/opa.log" 2>&1 &
 	echo $! >"$PIDFILE"
 	for _ in $(seq 1 300); do
