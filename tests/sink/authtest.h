@@ -63,15 +63,16 @@ static inline void authtest_put32(unsigned char *b, size_t *o, uint32_t v)
 /* One connection: answer ApiVersions and SaslHandshake, record SaslAuthenticate, hang up. */
 static inline void sasl_stub_conn(sasl_stub *s, int fd)
 {
-    static unsigned char req[70000];
-    for (;;) {
+    enum { REQ_MAX = 70000 };
+    unsigned char *req = malloc(REQ_MAX);
+    for (; req;) {
         unsigned char hdr[4];
         uint32_t n;
         if (authtest_readn(fd, hdr, 4, &s->stop))
             break;
         memcpy(&n, hdr, 4);
         n = ntohl(n);
-        if (n < 10 || n > sizeof req || authtest_readn(fd, req, n, &s->stop))
+        if (n < 10 || n > REQ_MAX || authtest_readn(fd, req, n, &s->stop))
             break;
         int api = (req[0] << 8) | req[1], ver = (req[2] << 8) | req[3];
         size_t body = 10 + (size_t)((req[8] << 8) | req[9]);
@@ -121,6 +122,7 @@ static inline void sasl_stub_conn(sasl_stub *s, int fd)
         if (write(fd, r, sz + 4) != (ssize_t)(sz + 4))
             break;
     }
+    free(req);
     close(fd);
 }
 
