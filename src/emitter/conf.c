@@ -286,6 +286,7 @@ const cer_sink_ops *em_remote_sink(const em_conf *c, cer_sink_conf *sc, const ch
         sc->url = c->http_url;
         sc->mode = c->http_mode;
         sc->batch_size = c->http_batch;
+        sc->retry_forever = c->disk;
         for (int i = 0; i < c->nhttp_headers; i++)
             headers[i] = c->http_headers[i];
         headers[c->nhttp_headers] = NULL;

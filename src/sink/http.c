@@ -437,7 +437,7 @@ static size_t finished(cer_sink *s, slot *sl, CURLcode cc, long status)
         return complete(s, r, CER_SINK_ETRANSPORT, why);
     s->degraded = true;
     s->epoch++;
-    if (r->attempts >= s->max_attempts) {
+    if (s->max_attempts > 0 && r->attempts >= s->max_attempts) {
         size_t len = strlen(why);
         snprintf(why + len, sizeof why - len, " (gave up after %d attempts)", r->attempts);
         return complete(s, r, CER_SINK_ETRANSPORT, why);
@@ -573,7 +573,9 @@ static int sink_open(cer_sink **out, const cer_sink_conf *c, char *errstr, size_
         s->batch_size = CER_HTTP_MAX_QUEUED;
     s->timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : CER_HTTP_DEFAULT_TIMEOUT_MS;
     s->cb = c->on_delivery;
-    s->max_attempts = CER_HTTP_MAX_ATTEMPTS;
+    /* 0 = no limit: behind the emitter's disk buffer the data is safe on disk, and giving up
+     * would move events to the dead letters during an ordinary outage */
+    s->max_attempts = c->retry_forever ? 0 : CER_HTTP_MAX_ATTEMPTS;
     s->backoff_base_ms = CER_HTTP_BACKOFF_BASE_MS;
     if (getrandom(&s->rng, sizeof s->rng, GRND_NONBLOCK) != (ssize_t)sizeof s->rng)
         s->rng = (uint64_t)now_ns();

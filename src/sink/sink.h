@@ -32,9 +32,10 @@ typedef struct cer_sink_conf {
     const char *const *headers; /* HTTP: "Name: value" extra headers, NULL-terminated */
     size_t batch_size;          /* HTTP batch mode: events per request (default 50) */
     long timeout_ms;            /* HTTP request timeout (default 30000) */
-    const char *log_dir;        /* local log directory */
-    int log_partitions;         /* local log: partitions for new topics (default 1) */
-    const char *fsync;          /* local log: always|interval|never */
+    int retry_forever;   /* HTTP: retry retriable failures until delivered (behind a disk buffer) */
+    const char *log_dir; /* local log directory */
+    int log_partitions;  /* local log: partitions for new topics (default 1) */
+    const char *fsync;   /* local log: always|interval|never */
     cer_delivery_cb on_delivery;
     /* Kafka and log sinks (may be NULL): per-event routing. Returns the topic and key
      * templates for `ev` (NULL = the configured ones); the sink renders them. */

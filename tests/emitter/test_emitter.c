@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -476,5 +477,192 @@ TEST(emit_batch_is_all_or_nothing)
     cer_emitter_destroy(em, 1000);
     for (int i = 0; i < 50; i++)
         ce_event_destroy(evs[i]);
+    rm_rf(dir);
+}
+
+static pid_t start_stub(const char *dir, const char *statuses, char *url, size_t urlsz)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl(HTTP_STUB, HTTP_STUB, dir, statuses, "--retry-after", "0", (char *)NULL);
+        _exit(127);
+    }
+    char portfile[300];
+    snprintf(portfile, sizeof portfile, "%s/port", dir);
+    for (int i = 0; i < 100 && access(portfile, F_OK) != 0; i++)
+        usleep(20000);
+    size_t len;
+    char *port = cer_test_read_file(portfile, &len);
+    snprintf(url, urlsz, "http://127.0.0.1:%d/ingest", atoi(port ? port : "0"));
+    free(port);
+    return pid;
+}
+
+typedef struct dl_outcome {
+    atomic_long dead, ok, other;
+} dl_outcome;
+
+static void on_dl(void *ctx, void *opaque, int err, const char *reason)
+{
+    dl_outcome *o = ctx;
+    if (err == CER_EDEADLETTER)
+        atomic_fetch_add(&o->dead, 1);
+    else if (err == 0)
+        atomic_fetch_add(&o->ok, 1);
+    else
+        atomic_fetch_add(&o->other, 1);
+}
+
+TEST(permanent_rejection_goes_to_dead_letters)
+{
+    const char *dir = mkdir_tmp();
+    char stubdir[300], bufdir[300], url[128], err[256];
+    snprintf(stubdir, sizeof stubdir, "%s/stub", dir);
+    snprintf(bufdir, sizeof bufdir, "%s/buffer", dir);
+    CHECK(mkdir(stubdir, 0755) == 0);
+    pid_t pid = start_stub(stubdir, "400", url, sizeof url);
+    static dl_outcome o;
+    memset(&o, 0, sizeof o);
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "http");
+    set(c, "http.url", url);
+    set(c, "http.mode", "structured");
+    set(c, "buffer", "disk");
+    set(c, "buffer.dir", bufdir);
+    cer_emitter_conf_set_callbacks(c, on_dl, NULL, NULL, &o);
+    cer_emitter *em;
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    for (int i = 1; i <= 5; i++) {
+        ce_event *e = make_event(i, "t");
+        CHECK_EQ_INT(cer_emitter_emit(em, e, (void *)(uintptr_t)i, err, sizeof err), 0);
+        ce_event_destroy(e);
+    }
+    CHECK_EQ_INT(cer_emitter_flush(em, 20000), 0);
+    cer_emitter_stats st;
+    cer_emitter_stats_get(em, &st);
+    CHECK_EQ_INT(st.dead_lettered, 5);
+    CHECK_EQ_INT(st.delivered, 0);
+    cer_emitter_destroy(em, 1000);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    CHECK_EQ_INT(o.dead, 5);
+    /* the dead letters are stored with the reason, and are readable CloudEvents */
+    char dl[320];
+    snprintf(dl, sizeof dl, "%s/dead-letter", bufdir);
+    cer_log_reader *r;
+    CHECK_EQ_INT(cer_log_reader_open(&r, dl, "dead-letter", 0, NULL, err, sizeof err), 0);
+    cer_log_rec rec;
+    int n = 0, with_reason = 0;
+    while (cer_log_reader_next(r, &rec, 0, err, sizeof err) == 0) {
+        n++;
+        for (size_t h = 0; h < rec.header_count; h++)
+            if (rec.headers[h].name_len == 19 &&
+                memcmp(rec.headers[h].name, "ce_deadletterreason", 19) == 0 &&
+                memmem(rec.headers[h].value, rec.headers[h].value_len, "status 400", 10))
+                with_reason++;
+    }
+    cer_log_reader_close(r);
+    CHECK_EQ_INT(n, 5);
+    CHECK_EQ_INT(with_reason, 5);
+    rm_rf(dir);
+}
+
+TEST(http_behind_disk_buffer_retries_past_the_attempt_limit)
+{
+    const char *dir = mkdir_tmp();
+    char stubdir[300], bufdir[300], url[128], err[256];
+    snprintf(stubdir, sizeof stubdir, "%s/stub", dir);
+    snprintf(bufdir, sizeof bufdir, "%s/buffer", dir);
+    CHECK(mkdir(stubdir, 0755) == 0);
+    /* nine failures: more than the 8 attempts a request gets without the disk buffer */
+    pid_t pid = start_stub(stubdir, "503,503,503,503,503,503,503,503,503,202", url, sizeof url);
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "http");
+    set(c, "http.url", url);
+    set(c, "http.mode", "structured");
+    set(c, "buffer", "disk");
+    set(c, "buffer.dir", bufdir);
+    cer_emitter *em;
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    ce_event *e = make_event(1, "t");
+    CHECK_EQ_INT(cer_emitter_emit(em, e, NULL, err, sizeof err), 0);
+    ce_event_destroy(e);
+    CHECK_EQ_INT(cer_emitter_flush(em, 60000), 0);
+    cer_emitter_stats st;
+    cer_emitter_stats_get(em, &st);
+    CHECK_EQ_INT(st.delivered, 1);
+    CHECK_EQ_INT(st.dead_lettered, 0);
+    cer_emitter_destroy(em, 1000);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    rm_rf(dir);
+}
+
+TEST(disk_buffer_full_drop_oldest_and_block)
+{
+    const char *dir = mkdir_tmp();
+    char bufdir[300], err[256];
+    static outcome o;
+    memset(&o, 0, sizeof o);
+    snprintf(bufdir, sizeof bufdir, "%s/drop", dir);
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "kafka");
+    set(c, "kafka.brokers", "127.0.0.1:9"); /* nothing drains */
+    set(c, "kafka.topic", "t");
+    set(c, "buffer", "disk");
+    set(c, "buffer.dir", bufdir);
+    set(c, "buffer.fsync", "never");
+    set(c, "buffer.max_bytes", "20000");
+    set(c, "buffer.when_full", "drop_oldest");
+    cer_emitter_conf_set_callbacks(c, on_delivery, on_persisted, NULL, &o);
+    cer_emitter *em;
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    for (int i = 1; i <= 300; i++) {
+        ce_event *e = make_event(i, "t");
+        CHECK_EQ_INT(cer_emitter_emit(em, e, (void *)(uintptr_t)i, err, sizeof err), 0);
+        ce_event_destroy(e);
+    }
+    for (int k = 0; k < 200 && atomic_load(&o.persisted) < 300; k++)
+        usleep(10000);
+    cer_emitter_stats st;
+    cer_emitter_stats_get(em, &st);
+    CHECK_EQ_INT(st.persisted, 300); /* everything was accepted onto disk... */
+    CHECK(st.dropped > 0);           /* ...and the oldest were dropped, counted */
+    CHECK(st.buffer_events < 300);
+    cer_emitter_destroy(em, 0);
+    CHECK(o.failed >= (long)st.dropped); /* dropped events got a final callback */
+
+    /* block: the buffer stops taking events, the memory queue fills, emit pushes back */
+    snprintf(bufdir, sizeof bufdir, "%s/block", dir);
+    c = cer_emitter_conf_new();
+    set(c, "binding", "kafka");
+    set(c, "kafka.brokers", "127.0.0.1:9");
+    set(c, "kafka.topic", "t");
+    set(c, "buffer", "disk");
+    set(c, "buffer.dir", bufdir);
+    set(c, "buffer.fsync", "never");
+    set(c, "buffer.max_bytes", "20000");
+    set(c, "queue.max_bytes", "20000");
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    int full = 0;
+    for (int i = 1; i <= 2000 && !full; i++) {
+        ce_event *e = make_event(i, "t");
+        int rc = cer_emitter_emit(em, e, NULL, err, sizeof err);
+        ce_event_destroy(e);
+        if (rc == CER_EQUEUE_FULL)
+            full = 1;
+        else
+            CHECK_EQ_INT(rc, 0);
+        if (i % 50 == 0)
+            usleep(20000);
+    }
+    CHECK(full);
+    cer_emitter_stats_get(em, &st);
+    CHECK_EQ_INT(st.dropped, 0);
+    cer_emitter_destroy(em, 0);
     rm_rf(dir);
 }
