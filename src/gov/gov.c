@@ -2,4 +2,7 @@
  * policy*.c). */
 #include "gov/gov.h"
 
-const char *cer_gov_version(void) { return "1"; }
+const char *cer_gov_version(void)
+{
+    return "1";
+}
