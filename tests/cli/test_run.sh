@@ -168,11 +168,35 @@ YAML
   expect_eq "$STATUS" 202
   post "$RELAY_URL" application/cloudevents-batch+json "[$EV1,${EV1/a1/a2}]"
   expect_eq "$STATUS" 202
+  post "$RELAY_URL" application/json '{"x":1}' -H 'ce-specversion: 1.0' -H 'ce-id: b1' \
+    -H 'ce-source: /s' -H 'ce-type: t.one' -H 'ce-subject: tenant-b'
+  expect_eq "$STATUS" 202
   stop_relay
   expect_run 0 "$CERELAY" tail --kafka "$BOOT" --topic "$T.eventzr.llm.usage.v1" --format pretty
   expect_contains "$OUT" "key=acme"
   expect_run 0 "$CERELAY" tail --kafka "$BOOT" --topic "$T.t.one"
-  expect_eq "$(printf '%s\n' "$OUT" | wc -l)" 2
+  expect_eq "$(printf '%s\n' "$OUT" | wc -l)" 3
+  expect_contains "$OUT" '"id":"b1"'
+  expect_contains "$OUT" '"data":{"x":1}'
+}
+
+case_tls_listener() {
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" \
+    -days 1 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 ||
+    { fail "openssl could not make a certificate"; return; }
+  log_config "$TMP/cfg.yaml"
+  sed -i "s|^  otlp: 127.0.0.1:0|  otlp: \"\"\n  tls:\n    cert: $TMP/cert.pem\n    key: $TMP/key.pem|" "$TMP/cfg.yaml"
+  start_relay "$TMP/cfg.yaml"
+  url=${RELAY_URL/http:/https:}
+  code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$TMP/cert.pem" -X POST "$url" \
+    -H 'Content-Type: application/cloudevents+json' --data-binary "$EV1")
+  expect_eq "$code" 202
+  # without trusting the certificate the client refuses to talk
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url" \
+    -H 'Content-Type: application/cloudevents+json' --data-binary "$EV1")
+  expect_eq "$code" 000
+  stop_relay
+  expect_eq "$(count_topic t.one)" 1
 }
 
 # Every event that got a 2xx under ack: local is in Kafka after a SIGKILL and a restart.
