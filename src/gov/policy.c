@@ -1,9 +1,13 @@
 /* The egress policy: ordered CESQL rules compiled once, then OPA (policy_opa.c, with the
  * decision cache of policy_cache.c), then the default; per-decider counters for /metrics.
- * Evaluation contexts come from a mutex-guarded pool, so deciding never allocates once as
- * many contexts exist as threads decide at once. */
+ * A decision runs in one of NSLOTS slots, claimed with a compare-and-swap (each thread starts
+ * from its own slot, so threads rarely meet): the slot owns an evaluation context, made on
+ * first use, and a private set of counters, summed when read. Deciding thus takes no lock,
+ * shares no written cache line between threads and, once warm, never allocates. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,38 +17,43 @@
 #include "gov/policy.h"
 #include "gov/policy_internal.h"
 
-typedef struct counter {
-    atomic_uint_fast64_t allowed, denied, errors;
-} counter;
+#define NSLOTS 64u /* a power of two */
+
+typedef atomic_uint_fast64_t cell;
+
+/* Counter cells of one slot: per decider d (rule i = d, OPA = nrules, default = nrules + 1)
+ * cells 3d (allowed), 3d+1 (denied), 3d+2 (errors); then the totals at T = 3 * (nrules + 2). */
+enum { C_ALLOWED, C_DENIED, C_ERRORS };
+enum { T_DECISIONS, T_ALLOWED, T_DENIED, T_SQL_ERRORS, T_OPA_REQUESTS, T_OPA_HITS, T_N };
+
+typedef struct slot {
+    _Alignas(64) atomic_int busy;
+    ce_sql_ctx *ctx; /* touched only by the slot's owner */
+    cell *c;
+} slot;
 
 typedef struct prule {
     char *name;
     int action;
     ce_sql_prog *prog;
-    counter c;
 } prule;
 
 struct cer_policy {
     prule *rules;
     size_t nrules;
     int default_action;
-    counter dflt;
     /* OPA */
     cer__opa *opa;
     cer__pcache *cache;
     int opa_fail;
     char *opa_name; /* "opa:<path>" */
-    counter opa_c;
-    atomic_uint_fast64_t opa_requests, opa_hits;
-    /* totals */
-    atomic_uint_fast64_t decisions, allowed, denied, sql_errors;
     /* clock */
     int64_t (*now_ms)(void *);
     void *now_ctx;
-    /* evaluation contexts not in use */
-    pthread_mutex_t mu;
-    ce_sql_ctx **pool;
-    size_t npool, pool_cap;
+    /* slots */
+    size_t tot;  /* index of the totals in a slot's cells */
+    cell *cells; /* NSLOTS blocks of `stride` cells */
+    slot slots[NSLOTS];
 };
 
 const char *cer_policy_verdict_name(int verdict)
@@ -147,18 +156,32 @@ cer_policy *cer_policy_new_opts(const cer_config_policy *cfg, const cer_policy_o
         snprintf(errstr, errstr_size, "policy: no configuration");
         return NULL;
     }
-    cer_policy *p = calloc(1, sizeof *p);
+    cer_policy *p = aligned_alloc(64, (sizeof *p + 63) / 64 * 64);
     if (!p) {
         snprintf(errstr, errstr_size, "policy: out of memory");
         return NULL;
     }
-    pthread_mutex_init(&p->mu, NULL);
+    memset(p, 0, sizeof *p);
     p->default_action = cfg->default_action ? cfg->default_action : CER_CONFIG_ALLOW;
     p->now_ms = opts && opts->now_ms ? opts->now_ms : mono_ms;
     p->now_ctx = opts ? opts->now_ctx : NULL;
     if (!valid_verdict(p->default_action)) {
         snprintf(errstr, errstr_size, "policy.default: expected allow or deny");
         goto fail;
+    }
+    /* Each slot's cells fill whole cache lines, so no two slots share one. */
+    p->tot = 3 * (cfg->nrules + 2);
+    size_t stride = (p->tot + T_N + 7) / 8 * 8;
+    if (cfg->nrules > (SIZE_MAX / sizeof(cell) / NSLOTS - 64) / 3 ||
+        !(p->cells = aligned_alloc(64, NSLOTS * stride * sizeof(cell)))) {
+        snprintf(errstr, errstr_size, "policy: out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < NSLOTS * stride; i++)
+        atomic_init(&p->cells[i], 0);
+    for (size_t i = 0; i < NSLOTS; i++) {
+        atomic_init(&p->slots[i].busy, 0);
+        p->slots[i].c = p->cells + i * stride;
     }
     if (cfg->nrules && !(p->rules = calloc(cfg->nrules, sizeof *p->rules))) {
         snprintf(errstr, errstr_size, "policy: out of memory");
@@ -191,55 +214,56 @@ void cer_policy_destroy(cer_policy *p)
         free(p->rules[i].name);
     }
     free(p->rules);
-    for (size_t i = 0; i < p->npool; i++)
-        ce_sql_ctx_destroy(p->pool[i]);
-    free(p->pool);
-    pthread_mutex_destroy(&p->mu);
+    for (size_t i = 0; i < NSLOTS; i++)
+        ce_sql_ctx_destroy(p->slots[i].ctx);
+    free(p->cells);
     cer__opa_destroy(p->opa);
     cer__pcache_destroy(p->cache);
     free(p->opa_name);
     free(p);
 }
 
-/* ---- evaluation contexts ------------------------------------------------------------------ */
-static ce_sql_ctx *ctx_get(cer_policy *p)
+/* ---- slots -------------------------------------------------------------------------------- */
+static slot *slot_claim(cer_policy *p)
 {
-    ce_sql_ctx *c = NULL;
-    pthread_mutex_lock(&p->mu);
-    if (p->npool)
-        c = p->pool[--p->npool];
-    pthread_mutex_unlock(&p->mu);
-    return c ? c : ce_sql_ctx_new(0);
+    uint64_t h = (uint64_t)(uintptr_t)pthread_self() * 0x9E3779B97F4A7C15ull;
+    size_t start = (size_t)(h >> 40);
+    for (;;) {
+        for (size_t k = 0; k < NSLOTS; k++) {
+            slot *s = &p->slots[(start + k) & (NSLOTS - 1)];
+            int free_ = 0;
+            if (!atomic_load_explicit(&s->busy, memory_order_relaxed) &&
+                atomic_compare_exchange_strong_explicit(&s->busy, &free_, 1, memory_order_acquire,
+                                                        memory_order_relaxed))
+                return s;
+        }
+        sched_yield(); /* more threads deciding than slots: each holds one for microseconds */
+    }
 }
 
-static void ctx_put(cer_policy *p, ce_sql_ctx *c)
+static void slot_release(slot *s)
 {
-    pthread_mutex_lock(&p->mu);
-    if (p->npool == p->pool_cap) {
-        size_t cap = p->pool_cap ? p->pool_cap * 2 : 8;
-        ce_sql_ctx **np = realloc(p->pool, cap * sizeof *np);
-        if (!np) {
-            pthread_mutex_unlock(&p->mu);
-            ce_sql_ctx_destroy(c);
-            return;
-        }
-        p->pool = np;
-        p->pool_cap = cap;
-    }
-    p->pool[p->npool++] = c;
-    pthread_mutex_unlock(&p->mu);
+    atomic_store_explicit(&s->busy, 0, memory_order_release);
+}
+
+/* Only the slot's owner writes its cells: a plain relaxed load and store, no locked add. */
+static void inc(cell *c)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+
+static void count(const cer_policy *p, slot *s, size_t decider, int verdict)
+{
+    int allow = verdict == CER_CONFIG_ALLOW;
+    inc(&s->c[3 * decider + (allow ? C_ALLOWED : C_DENIED)]);
+    inc(&s->c[p->tot + T_DECISIONS]);
+    inc(&s->c[p->tot + (allow ? T_ALLOWED : T_DENIED)]);
 }
 
 /* ---- deciding ----------------------------------------------------------------------------- */
-static void count(cer_policy *p, counter *c, int verdict)
-{
-    atomic_fetch_add_explicit(&p->decisions, 1, memory_order_relaxed);
-    int allow = verdict == CER_CONFIG_ALLOW;
-    atomic_fetch_add_explicit(allow ? &p->allowed : &p->denied, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(allow ? &c->allowed : &c->denied, 1, memory_order_relaxed);
-}
-
-static void decide_opa(cer_policy *p, const ce_event *ev, cer_policy_decision *out)
+/* Called holding slot *sp; may let it go while OPA is asked and claim another. */
+static void decide_opa(cer_policy *p, slot **sp, const ce_event *ev, cer_policy_decision *out)
 {
     ce_slice type = ce_event_get_str(ev, "type"), subject = ce_event_get_str(ev, "subject");
     if (!type.ptr)
@@ -247,27 +271,27 @@ static void decide_opa(cer_policy *p, const ce_event *ev, cer_policy_decision *o
     out->by = CER_POLICY_BY_OPA;
     out->rule = p->opa_name;
     int allow;
-    if (p->cache) {
-        if (cer__pcache_get(p->cache, type, subject, p->now_ms(p->now_ctx), &allow)) {
-            atomic_fetch_add_explicit(&p->opa_hits, 1, memory_order_relaxed);
-            out->cached = 1;
-            out->verdict = allow ? CER_CONFIG_ALLOW : CER_CONFIG_DENY;
-            return;
-        }
+    if (p->cache && cer__pcache_get(p->cache, type, subject, p->now_ms(p->now_ctx), &allow)) {
+        inc(&(*sp)->c[p->tot + T_OPA_HITS]);
+        out->cached = 1;
+        out->verdict = allow ? CER_CONFIG_ALLOW : CER_CONFIG_DENY;
+        return;
     }
-    atomic_fetch_add_explicit(&p->opa_requests, 1, memory_order_relaxed);
+    slot_release(*sp); /* the request may take up to the timeout */
     int r = cer__opa_ask(p->opa, type, subject, out->reason, sizeof out->reason);
+    /* The answer is kept from when it arrived, so a slow OPA does not shorten the TTL. Failures
+     * are not cached: the next event asks again. */
+    if (r >= 0 && p->cache)
+        cer__pcache_put(p->cache, type, subject, p->now_ms(p->now_ctx), r);
+    *sp = slot_claim(p);
+    inc(&(*sp)->c[p->tot + T_OPA_REQUESTS]);
     if (r < 0) {
-        atomic_fetch_add_explicit(&p->opa_c.errors, 1, memory_order_relaxed);
+        inc(&(*sp)->c[3 * p->nrules + C_ERRORS]);
         out->opa_error = 1;
         out->verdict = p->opa_fail;
         return;
     }
     out->verdict = r ? CER_CONFIG_ALLOW : CER_CONFIG_DENY;
-    /* The answer is kept from when it arrived, so a slow OPA does not shorten the TTL. Failures
-     * are not cached: the next event asks again. */
-    if (p->cache)
-        cer__pcache_put(p->cache, type, subject, p->now_ms(p->now_ctx), r);
 }
 
 int cer_policy_decide(cer_policy *p, const ce_event *ev, cer_policy_decision *out)
@@ -275,44 +299,42 @@ int cer_policy_decide(cer_policy *p, const ce_event *ev, cer_policy_decision *ou
     if (!p || !ev || !out)
         return CE_EINVAL;
     memset(out, 0, sizeof *out);
-    if (p->nrules) {
-        ce_sql_ctx *ctx = ctx_get(p);
-        if (!ctx) {
-            out->verdict = CER_CONFIG_DENY;
-            out->rule = "default";
-            out->by = CER_POLICY_BY_DEFAULT;
-            snprintf(out->reason, sizeof out->reason, "policy: out of memory");
-            return CE_ENOMEM;
+    slot *s = slot_claim(p);
+    if (p->nrules && !s->ctx && !(s->ctx = ce_sql_ctx_new(0))) {
+        slot_release(s);
+        out->verdict = CER_CONFIG_DENY;
+        out->rule = "default";
+        out->by = CER_POLICY_BY_DEFAULT;
+        snprintf(out->reason, sizeof out->reason, "policy: out of memory");
+        return CE_ENOMEM;
+    }
+    for (size_t i = 0; i < p->nrules; i++) {
+        const prule *r = &p->rules[i];
+        ce_sql_value v;
+        if (ce_sql_eval(r->prog, s->ctx, ev, CE_SQL_FAIL_FAST, &v) != 0) {
+            inc(&s->c[3 * i + C_ERRORS]);
+            inc(&s->c[p->tot + T_SQL_ERRORS]);
+            continue;
         }
-        for (size_t i = 0; i < p->nrules; i++) {
-            prule *r = &p->rules[i];
-            ce_sql_value v;
-            int nerr = ce_sql_eval(r->prog, ctx, ev, CE_SQL_FAIL_FAST, &v);
-            if (nerr != 0) {
-                atomic_fetch_add_explicit(&r->c.errors, 1, memory_order_relaxed);
-                atomic_fetch_add_explicit(&p->sql_errors, 1, memory_order_relaxed);
-                continue;
-            }
-            if (v.type == CE_SQL_BOOLEAN && v.i) {
-                ctx_put(p, ctx);
-                out->verdict = r->action;
-                out->rule = r->name;
-                out->by = CER_POLICY_BY_RULE;
-                count(p, &r->c, r->action);
-                return 0;
-            }
+        if (v.type == CE_SQL_BOOLEAN && v.i) {
+            out->verdict = r->action;
+            out->rule = r->name;
+            out->by = CER_POLICY_BY_RULE;
+            count(p, s, i, r->action);
+            slot_release(s);
+            return 0;
         }
-        ctx_put(p, ctx);
     }
     if (p->opa) {
-        decide_opa(p, ev, out);
-        count(p, &p->opa_c, out->verdict);
-        return 0;
+        decide_opa(p, &s, ev, out);
+        count(p, s, p->nrules, out->verdict);
+    } else {
+        out->verdict = p->default_action;
+        out->rule = "default";
+        out->by = CER_POLICY_BY_DEFAULT;
+        count(p, s, p->nrules + 1, out->verdict);
     }
-    out->verdict = p->default_action;
-    out->rule = "default";
-    out->by = CER_POLICY_BY_DEFAULT;
-    count(p, &p->dflt, out->verdict);
+    slot_release(s);
     return 0;
 }
 
@@ -322,38 +344,41 @@ size_t cer_policy_counter_count(const cer_policy *p)
     return p->nrules + (p->opa ? 1 : 0) + 1;
 }
 
-static uint64_t ld(atomic_uint_fast64_t *a)
+static uint64_t sum(cer_policy *p, size_t idx)
 {
-    return atomic_load_explicit(a, memory_order_relaxed);
+    uint64_t n = 0;
+    for (size_t i = 0; i < NSLOTS; i++)
+        n += atomic_load_explicit(&p->slots[i].c[idx], memory_order_relaxed);
+    return n;
 }
 
-static void put_counter(cer_policy_counter *out, const char *name, counter *c)
+static void put_counter(cer_policy *p, cer_policy_counter *out, const char *name, size_t d)
 {
     out->rule = name;
-    out->allowed = ld(&c->allowed);
-    out->denied = ld(&c->denied);
-    out->errors = ld(&c->errors);
+    out->allowed = sum(p, 3 * d + C_ALLOWED);
+    out->denied = sum(p, 3 * d + C_DENIED);
+    out->errors = sum(p, 3 * d + C_ERRORS);
 }
 
 size_t cer_policy_stats_get(cer_policy *p, cer_policy_stats *stats, cer_policy_counter *counters,
                             size_t max)
 {
     if (stats) {
-        stats->decisions = ld(&p->decisions);
-        stats->allowed = ld(&p->allowed);
-        stats->denied = ld(&p->denied);
-        stats->sql_errors = ld(&p->sql_errors);
-        stats->opa_requests = ld(&p->opa_requests);
-        stats->opa_cache_hits = ld(&p->opa_hits);
-        stats->opa_errors = ld(&p->opa_c.errors);
+        stats->decisions = sum(p, p->tot + T_DECISIONS);
+        stats->allowed = sum(p, p->tot + T_ALLOWED);
+        stats->denied = sum(p, p->tot + T_DENIED);
+        stats->sql_errors = sum(p, p->tot + T_SQL_ERRORS);
+        stats->opa_requests = sum(p, p->tot + T_OPA_REQUESTS);
+        stats->opa_cache_hits = sum(p, p->tot + T_OPA_HITS);
+        stats->opa_errors = sum(p, 3 * p->nrules + C_ERRORS);
         stats->opa_cache_size = p->cache ? cer__pcache_size(p->cache) : 0;
     }
     size_t n = 0;
     for (size_t i = 0; i < p->nrules && n < max; i++)
-        put_counter(&counters[n++], p->rules[i].name, &p->rules[i].c);
+        put_counter(p, &counters[n++], p->rules[i].name, i);
     if (p->opa && n < max)
-        put_counter(&counters[n++], p->opa_name, &p->opa_c);
+        put_counter(p, &counters[n++], p->opa_name, p->nrules);
     if (n < max)
-        put_counter(&counters[n++], "default", &p->dflt);
+        put_counter(p, &counters[n++], "default", p->nrules + 1);
     return n;
 }
