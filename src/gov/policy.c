@@ -95,7 +95,7 @@ static int compile_rule(prule *r, const cer_config_rule *cr, size_t i, char *err
     size_t off = 0;
     int rc = ce_sql_compile_ex(cr->when, strlen(cr->when), &o, &r->prog, &off, e, sizeof e);
     if (rc) {
-        snprintf(errstr, errstr_size, "policy.rules[%zu] '%s': CESQL %s", i, name, e);
+        snprintf(errstr, errstr_size, "policy.rules[%zu] '%s': CESQL: %s", i, name, e);
         return rc;
     }
     ce_sql_type t = ce_sql_prog_type(r->prog);

@@ -54,7 +54,8 @@ typedef struct cer_policy_opts {
 /* Build a policy from `cfg` (which need not outlive it: everything is copied). Every rule's
  * `when` is compiled once, with unknown functions rejected (CE_SQL_STRICT_FUNCTIONS), and
  * must be Boolean. Returns the policy, or NULL with errstr naming the rule and byte offset
- * ("policy.rules[1] 'no-prompts': CESQL at byte 4 (line 1, column 5): ...") or the OPA
+ * ("policy.rules[1] 'no-prompts': CESQL: expected an expression, found '=' at byte 7 (line 1,
+ * column 8)") or the OPA
  * setting at fault. `opts` may be NULL. Thread-safe. */
 cer_policy *cer_policy_new(const cer_config_policy *cfg, char *errstr, size_t errstr_size);
 cer_policy *cer_policy_new_opts(const cer_config_policy *cfg, const cer_policy_opts *opts,

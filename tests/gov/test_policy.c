@@ -148,7 +148,7 @@ TEST(compile_errors_name_the_rule_and_offset)
     cer_config_rule r[] = {{"ok", A, "type = 'a'"}, {"broken", D, "type = = 'x'"}};
     cer_config_policy c = {.default_action = A, .rules = r, .nrules = 2};
     CHECK(cer_policy_new(&c, err, sizeof err) == NULL);
-    CHECK_CONTAINS(err, "policy.rules[1] 'broken': CESQL");
+    CHECK_CONTAINS(err, "policy.rules[1] 'broken': CESQL: ");
     CHECK_CONTAINS(err, "at byte 7");
     cer_config_rule nb[] = {{"sum", A, "1 + 2"}};
     c = (cer_config_policy){.default_action = A, .rules = nb, .nrules = 1};
