@@ -162,7 +162,7 @@ static const char *dup_str(loader *l, const cer__jnode *v)
 static int entry_schema(loader *l, cer__ctype *t, const cer__jdom *d, const cer__jnode *v)
 {
     char label[600], why[400];
-    if (v->type == CER__J_OBJECT) {
+    if (v->type == CER__J_OBJECT || v->type == CER__J_BOOL) {
         t->pub.schema_path = "";
         t->pub.schema_json = (ce_slice){d->src + v->off, v->end - v->off};
         snprintf(label, sizeof label, "%s: type '%s': schema", l->name, t->pub.type);
@@ -170,7 +170,7 @@ static int entry_schema(loader *l, cer__ctype *t, const cer__jdom *d, const cer_
     }
     if (v->type != CER__J_STRING || v->str.len == 0)
         return load_err(l, CE_EINVAL, t->pub.type, "%s",
-                        "schema: expected a file name or an object");
+                        "schema: expected a file name or a schema");
     const char *rel = dup_str(l, v);
     if (!rel)
         return CE_ENOMEM;

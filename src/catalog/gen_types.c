@@ -154,7 +154,7 @@ static int usage(cer_catalog_gen *g, ce_event **out, char *errstr, size_t errstr
     size_t m = cer__gen_pick(g, chat_w, N(chat_w));
     const char *uc = use_case(g);
     if (g->breaker[m] == CER_LLM_OPEN) { /* short-circuited: some fail, the rest fall back */
-        if (cer__gen_chance(g, 0.3))
+        if (cer__gen_chance(g, 0.1))
             return failed(g, m, tenant, user, uc, out, errstr, errstr_size);
         m = (m + 1) % CER__GEN_NCHAT;
     }
@@ -372,6 +372,14 @@ static int outage(cer_catalog_gen *g, ce_event **out, char *errstr, size_t errst
     char retry[40], reason[160];
     const char *tenant = cer__gen_tenant(g, &rank);
     size_t m = cer__gen_pick(g, chat_w, N(chat_w));
+    /* Outages end: most transitions move a breaker that is not closed along. */
+    size_t start = (size_t)(cer__gen_u64(g) % CER__GEN_NCHAT);
+    bool resolve = cer__gen_chance(g, 0.7);
+    for (size_t i = 0; resolve && i < CER__GEN_NCHAT; i++)
+        if (g->breaker[(start + i) % CER__GEN_NCHAT] != CER_LLM_CLOSED) {
+            m = (start + i) % CER__GEN_NCHAT;
+            break;
+        }
     cer_llm_breaker_state prev = g->breaker[m], next;
     int64_t fails = 0;
     double rate;

@@ -199,6 +199,10 @@ static int read_value(reader *r, size_t *pos, uint32_t depth, uint32_t *idx)
     default: {
         bool is_int;
         size_t start = i;
+        if (b[i] != '-' && (b[i] < '0' || b[i] > '9')) {
+            r->err = (ce__json_err){i, "expected a value"};
+            return CE_ESYNTAX;
+        }
         if ((rc = ce__json_number(b, len, &i, &is_int, &r->err)) != 0)
             return rc;
         if ((rc = new_node(r, CER__J_NUMBER, start, &self)) != 0)

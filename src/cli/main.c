@@ -15,6 +15,8 @@ static const cli_cmd commands[] = {
     {"sql", "evaluate a CESQL expression (optionally against an event)", cmd_sql},
     {"run", "run the relay daemon (HTTP and OTLP ingest to Kafka or the local log)", cmd_run},
     {"config", "check a relay configuration file", cmd_config},
+    {"catalog", "list, show and validate against the AI event catalog", cmd_catalog},
+    {"gen", "generate realistic seeded AI telemetry to any destination", cmd_gen},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 
