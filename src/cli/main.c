@@ -17,6 +17,9 @@ static const cli_cmd commands[] = {
     {"config", "check a relay configuration file", cmd_config},
     {"catalog", "list, show and validate against the AI event catalog", cmd_catalog},
     {"gen", "generate realistic seeded AI telemetry to any destination", cmd_gen},
+    {"dry-run",
+     "run validation, masking, policy and routing of a config over events, sending nothing",
+     cmd_dryrun},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 
