@@ -205,8 +205,10 @@ enum MHD_Result answer_events_done(req *q)
     metrics_observe_latency(&r->metrics, cer_mono_ns() - q->t0);
     if (q->listener->kind == LISTEN_OTLP)
         return relay_otlp_answer(q);
-    char body[64];
-    int n = snprintf(body, sizeof body, "{\"accepted\":%zu}", q->nevents);
+    char body[96];
+    int n = q->denied ? snprintf(body, sizeof body, "{\"accepted\":%zu,\"denied\":%zu}", q->nevents,
+                                 q->denied)
+                      : snprintf(body, sizeof body, "{\"accepted\":%zu}", q->nevents);
     return send_buf(q->conn, MHD_HTTP_ACCEPTED, "application/json", body, (size_t)n, NULL, NULL);
 }
 
@@ -280,7 +282,22 @@ enum MHD_Result relay_submit(req *q, ce_event **evs, size_t n)
     relay *r = q->r;
     char err[512];
     int rc;
+    size_t denied = 0, bad = 0;
+    rc = relay_govern(r, evs, &n, &denied, &bad, err, sizeof err);
     collect c = {q, evs, n, n, 0, NULL};
+    q->denied = denied;
+    if (rc) {
+        free_events(&c);
+        atomic_fetch_add(&r->metrics.rejected[REJ_INVALID], 1);
+        char detail[600];
+        snprintf(detail, sizeof detail, "event %zu: %s; nothing was accepted", bad, err);
+        return problem(q, MHD_HTTP_BAD_REQUEST, "governance", "Masking failed", detail, NULL, NULL,
+                       NULL);
+    }
+    if (n == 0) { /* every event was denied by the policy */
+        free(evs);
+        return answer_events_done(q);
+    }
     /* Every event carries the request as its callback argument; the request lives until the
      * last callback (refs), even if the client went away. */
     void **opaques = malloc(sizeof *opaques * c.n);
@@ -432,6 +449,7 @@ static enum MHD_Result handle_metrics(req *q)
     ce_buf b;
     ce_buf_init(&b);
     metrics_render(&q->r->metrics, q->r->em, &b);
+    relay_gov_metrics(&b);
     enum MHD_Result ret =
         send_buf(q->conn, MHD_HTTP_OK, "text/plain; version=0.0.4", b.ptr, b.len, NULL, NULL);
     ce_buf_free(&b);

@@ -28,7 +28,7 @@ typedef struct req {
     /* acknowledgement (guarded by mu) */
     pthread_mutex_t mu;
     int refs; /* the connection + one per event whose delivery callback is pending */
-    size_t nevents, pending, failed;
+    size_t nevents, pending, failed, denied;
     char fail_reason[256];
     bool waiting, suspended, resumed, timed_out, local_ack;
     struct req *ack_next, *ack_prev; /* the reaper's list of suspended requests */

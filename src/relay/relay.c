@@ -90,6 +90,12 @@ static void reload(relay *r, const char *path)
         return;
     }
     const char *fixed = fixed_change(&r->cfg, next);
+    if (relay_gov_init(r, next, err, sizeof err) != 0) {
+        relay_log(CER_CONFIG_LEVEL_ERROR, "SIGHUP: kept the running configuration: %s", err);
+        cer_config_free(next);
+        free(next);
+        return;
+    }
     atomic_store(&r->live, next); /* the old one stays allocated: see relay.h */
     relay_log_setup(next->logging.format, next->logging.level);
     relay_log(CER_CONFIG_LEVEL_INFO,
@@ -303,6 +309,10 @@ int relay_main(const char *config_path, int print_ready, int ack_timeout_ms)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if (relay_gov_init(r, &r->cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "cerelay run: %s\n", err);
+        return 2;
+    }
     cer_emitter_conf *ec = cer_emitter_conf_new();
     if (emitter_conf(&r->cfg, ec, err, sizeof err) != 0) {
         fprintf(stderr, "cerelay run: %s\n", err);
@@ -361,6 +371,7 @@ int relay_main(const char *config_path, int print_ready, int ack_timeout_ms)
     cer_emitter_destroy(r->em, (int)drain);
     relay_acks_stop();
     relay_http_stop(r);
+    relay_gov_close();
     metrics_free(&r->metrics);
     cer_config_free(&r->cfg);
     relay_log(CER_CONFIG_LEVEL_INFO, "stopped");

@@ -91,6 +91,15 @@ int relay_route(void *ctx, const ce_event *ev, const char **topic_tmpl, const ch
 /* Glob match with * and ? on bytes. */
 int relay_glob(const char *pat, const char *s, size_t len);
 
+/* Governance (gov.c): masking then the egress policy. relay_govern masks evs[0..*n) in place
+ * and removes (destroying) the events the policy denies; returns 0, or an error with
+ * *bad_index naming the event masking failed on (the request must then be rejected). */
+int relay_gov_init(relay *r, const cer_config *c, char *errstr, size_t errstr_size);
+int relay_govern(relay *r, ce_event **evs, size_t *n, size_t *denied, size_t *bad_index,
+                 char *errstr, size_t errstr_size);
+void relay_gov_metrics(ce_buf *out);
+void relay_gov_close(void);
+
 /* Emitter callbacks (ack.c). */
 void relay_on_delivery(void *ctx, void *opaque, int err, const char *reason);
 void relay_on_persisted(void *ctx, void *opaque, int err);

@@ -343,4 +343,78 @@ case_reload_under_load_loses_nothing() {
     fail "the reloaded route was not applied"
 }
 
+case_governance_mask_and_deny() {
+  log_config "$TMP/cfg.yaml"
+  cat >>"$TMP/cfg.yaml" <<YAML
+policy:
+  default: allow
+  rules:
+    - name: no-debug
+      action: deny
+      when: "type LIKE '%.debug'"
+masking:
+  key: "\${MASK_KEY}"
+  rules:
+    - name: user-id
+      path: /data/userId
+      action: hash
+YAML
+  MASK_KEY=k3y start_relay "$TMP/cfg.yaml"
+  post "$RELAY_URL" application/cloudevents+json \
+    '{"specversion":"1.0","id":"g1","source":"/s","type":"app.usage","subject":"tenant-a","data":{"userId":"alice-7731","note":"mail bob@example.com","gen_ai.input.messages":[{"role":"user","content":"secret plan"}]}}'
+  expect_eq "$STATUS" 202
+  post "$RELAY_URL" application/cloudevents-batch+json \
+    '[{"specversion":"1.0","id":"g2","source":"/s","type":"app.debug"},{"specversion":"1.0","id":"g3","source":"/s","type":"app.usage"}]'
+  expect_eq "$STATUS" 202
+  expect_eq "$BODY" '{"accepted":1,"denied":1}'
+  curl -s "$RELAY_BASE/metrics" >"$TMP/metrics"
+  stop_relay
+  "$CERELAY" tail --log "$TMP/log" --topic app.usage >"$TMP/out"
+  expect_eq "$(wc -l <"$TMP/out")" 2
+  expect_contains "$(cat "$TMP/out")" '"id":"g1"'
+  expect_contains "$(cat "$TMP/out")" '[REDACTED:email]'
+  for secret in alice-7731 bob@example.com "secret plan"; do
+    grep -q "$secret" "$TMP/out" && fail "'$secret' reached the destination"
+    grep -q "$secret" "$TMP/relay.err" && fail "'$secret' is in the relay's log"
+    grep -q "$secret" "$TMP/metrics" && fail "'$secret' is in the metrics"
+  done
+  [ -d "$TMP/log/app.debug-0" ] && fail "a denied event reached the log"
+  expect_contains "$(cat "$TMP/metrics")" 'cerelay_policy_decisions_total{rule="no-debug",verdict="deny"} 1'
+  expect_contains "$(cat "$TMP/metrics")" 'cerelay_mask_rule_hits_total{rule="user-id"} 1'
+  expect_contains "$(cat "$TMP/metrics")" 'cerelay_mask_detections_total{detector="email"} 1'
+}
+
+case_kafka_governance_end_to_end() {
+  need_kafka
+  T=$(fresh_topic gov)
+  cat >"$TMP/cfg.yaml" <<YAML
+binding: kafka
+kafka:
+  brokers: [$BOOT]
+  topic: "$T.{type}"
+listen:
+  events: 127.0.0.1:0
+  otlp: ""
+ack: remote
+buffer:
+  type: memory
+policy:
+  default: deny
+  rules:
+    - name: llm-only
+      action: allow
+      when: "type LIKE 'eventzr.llm.%'"
+YAML
+  start_relay "$TMP/cfg.yaml"
+  post "$RELAY_URL" application/cloudevents-batch+json \
+    '[{"specversion":"1.0","id":"k1","source":"/s","type":"eventzr.llm.usage.v1","subject":"t","data":{"contact":"carol@example.org","phone":"+1 415 555 0100"}},{"specversion":"1.0","id":"k2","source":"/s","type":"io.coresdk.error","subject":"t"}]'
+  expect_eq "$STATUS" 202
+  expect_eq "$BODY" '{"accepted":1,"denied":1}'
+  stop_relay
+  expect_run 0 "$CERELAY" tail --kafka "$BOOT" --topic "$T.eventzr.llm.usage.v1"
+  expect_contains "$OUT" '"id":"k1"'
+  case "$OUT" in *carol@example.org*|*"555 0100"*) fail "PII reached Kafka: $OUT" ;; esac
+  expect_run 2 "$CERELAY" tail --kafka "$BOOT" --topic "$T.io.coresdk.error"
+}
+
 run_case "$@"
