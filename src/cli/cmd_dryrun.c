@@ -27,8 +27,8 @@ static const char help[] =
     "\"event\":{...}}\n"
     "  {\"index\":1,\"verdict\":\"deny\",\"rule\":\"no-prompts\"}\n"
     "  {\"index\":2,\"verdict\":\"invalid\",\"error\":\"attribute 'time': ...\"}\n"
-    "Each event is validated (CloudEvents 1.0, the configured limits), decided by the policy\n"
-    "(rules, then OPA if configured, then the default), masked, and routed: the topic and key\n"
+    "Each event is validated (CloudEvents 1.0, the configured limits), masked, decided by the\n"
+    "policy (rules, then OPA if configured, then the default) and routed: the topic and key\n"
     "come from the first matching route or the binding's defaults (kafka and log bindings;\n"
     "the http and stdout bindings have neither). `event` is the event as it would leave,\n"
     "masked. A deny may carry \"reason\" (why OPA could not decide) and \"dead_letter\":true.\n"
@@ -159,6 +159,12 @@ static void route(const dstate *st, const ce_event *ev, const char **ttmpl, cons
 static void process(dstate *st, ce_event *ev)
 {
     char err[512];
+    /* The relay's order (src/relay/gov.c): masking, then the policy, which therefore decides
+     * on the masked event. A masking failure means the relay would refuse the event. */
+    if (st->mask && cer_mask_apply(st->mask, ev, NULL, err, sizeof err) != 0) {
+        report_invalid(st, "masking", err);
+        return;
+    }
     cer_policy_decision d;
     if (cer_policy_decide(st->policy, ev, &d) != 0) {
         report_invalid(st, "policy", d.reason[0] ? d.reason : "cannot decide");
@@ -176,14 +182,6 @@ static void process(dstate *st, ce_event *ev)
             put_raw(&st->line, ",\"dead_letter\":true");
         finish(st);
         st->denied++;
-        return;
-    }
-
-    /* Masking runs on allowed events only, after the policy has seen the event as it came
-     * in: rules and OPA decide on the real type and subject. A masking failure means the
-     * relay would not forward the event. */
-    if (st->mask && cer_mask_apply(st->mask, ev, NULL, err, sizeof err) != 0) {
-        report_invalid(st, "masking", err);
         return;
     }
 
