@@ -308,40 +308,28 @@ static int mask_attr(const cer_mask *m, const char *name, const ce_value *v, scr
     op.name_off = sc->buf.len;
     rc = ce_buf_append(&sc->buf, name, strlen(name) + 1);
     op.val_off = sc->buf.len;
-    if (!rc && r) {
+    if (!rc && r && r->action != CER_CONFIG_MASK_TRUNCATE) {
         switch (r->action) {
         case CER_CONFIG_MASK_DROP:
             op.unset = change = true;
             break;
         case CER_CONFIG_MASK_REDACT:
             rc = ce_buf_append(&sc->buf, CER_MASK_REDACTED, sizeof CER_MASK_REDACTED - 1);
-            change = true;
+            change = v->type != CE_TYPE_STRING || n != sizeof CER_MASK_REDACTED - 1 ||
+                     memcmp(s, CER_MASK_REDACTED, n) != 0;
             break;
         case CER_CONFIG_MASK_HASH:
             rc = append_hash(m, r, s, n, &sc->buf);
             change = true;
             break;
-        case CER_CONFIG_MASK_TRUNCATE: {
-            size_t keep = cer__mask_utf8_prefix(s, n, r->length);
-            change = keep < n;
-            n = keep;
-            break;
-        }
         }
         if (change)
             rule_hits[ri]++, res->rules++;
-    }
-    bool final = r && r->action != CER_CONFIG_MASK_TRUNCATE;
-    if (!rc && !final && v->type == CE_TYPE_STRING && m->dets) {
-        long hits = cer__mask_scrub(s, n, m->dets, &sc->buf, res->by_detector);
-        if (hits < 0)
-            rc = (int)hits;
-        else if (hits > 0)
-            res->detections += (uint32_t)hits, change = true;
-        else if (change)
-            rc = ce_buf_append(&sc->buf, s, n); /* truncated, nothing detected */
-    } else if (!rc && !final && change) {
-        rc = ce_buf_append(&sc->buf, s, n);
+    } else if (!rc && v->type == CE_TYPE_STRING) {
+        bool cut = false;
+        rc = cer__mask_string(m, s, n, r ? r->length : 0, &sc->buf, res, &cut, &change);
+        if (cut)
+            rule_hits[ri]++, res->rules++;
     }
     if (rc || !change) {
         sc->buf.len = mark;
@@ -350,6 +338,42 @@ static int mask_attr(const cer_mask *m, const char *name, const ce_value *v, scr
     op.val_len = sc->buf.len - op.val_off;
     sc->ops[sc->nops++] = op;
     return 0;
+}
+
+/* Where to cut s[0..n) to keep `chars` characters, moved back to the start of a placeholder
+ * ("[REDACTED:email]") the cut would split. */
+static size_t cut_at(const char *s, size_t n, size_t chars)
+{
+    static const char pre[] = "[REDACTED";
+    size_t keep = cer__mask_utf8_prefix(s, n, chars);
+    for (size_t j = keep; j > 0 && keep - j < 24; j--) {
+        if (s[j - 1] == ']')
+            break;
+        if (s[j - 1] == '[' && n - (j - 1) >= sizeof pre - 1 &&
+            memcmp(s + j - 1, pre, sizeof pre - 1) == 0)
+            return j - 1;
+    }
+    return keep;
+}
+
+int cer__mask_string(const cer_mask *m, const char *s, size_t n, size_t limit, ce_buf *out,
+                     cer_mask_result *res, bool *cut, bool *changed)
+{
+    size_t mark = out->len;
+    long hits = m->dets ? cer__mask_scrub(s, n, m->dets, out, res->by_detector) : 0;
+    if (hits < 0)
+        return (int)hits;
+    const char *t = hits ? out->ptr + mark : s;
+    size_t tn = hits ? out->len - mark : n;
+    size_t keep = limit ? cut_at(t, tn, limit) : tn;
+    *cut = keep < tn;
+    *changed = hits > 0 || *cut;
+    if (hits) {
+        res->detections += (uint32_t)hits;
+        out->len = mark + keep;
+        return 0;
+    }
+    return *cut ? ce_buf_append(out, s, keep) : 0;
 }
 
 /* ---- data ----------------------------------------------------------------------------------- */
@@ -376,30 +400,19 @@ static int mask_text(const cer_mask *m, ce_slice d, ce_buf *out, bool *changed, 
             rc = append_hash(m, r, s, n, out);
             break;
         case CER_CONFIG_MASK_TRUNCATE: {
-            size_t keep = cer__mask_utf8_prefix(s, n, r->length);
-            if (keep == n)
-                goto detect;
-            n = keep;
-            rule_hits[i]++, res->rules++;
-            *changed = true;
-            goto detect;
+            bool cut = false;
+            rc = cer__mask_string(m, s, n, r->length, out, res, &cut, changed);
+            if (cut)
+                rule_hits[i]++, res->rules++;
+            return rc;
         }
         }
         rule_hits[i]++, res->rules++;
         *changed = true;
         return rc;
     }
-detect:;
-    long hits = m->dets ? cer__mask_scrub(s, n, m->dets, out, res->by_detector) : 0;
-    if (hits < 0)
-        return (int)hits;
-    if (hits > 0) {
-        res->detections += (uint32_t)hits;
-        *changed = true;
-    } else if (*changed) {
-        return ce_buf_append(out, s, n);
-    }
-    return 0;
+    bool cut;
+    return cer__mask_string(m, s, n, 0, out, res, &cut, changed);
 }
 
 /* ---- apply ---------------------------------------------------------------------------------- */

@@ -199,6 +199,13 @@ bool cer__mask_secret_name(const char *k, size_t n);
  * matched (out untouched); or CE_ENOMEM/CE_ETOOBIG. */
 long cer__mask_scrub(const char *s, size_t n, unsigned dets, ce_buf *out, uint32_t *counts);
 
+/* mask.c: run the detectors over s[0..n), then keep the first `limit` characters of the result
+ * (0: all of it; a cut never splits a "[REDACTED:...]" placeholder). When the result differs
+ * from s it is appended to out and *changed is set; *cut tells whether the cut removed
+ * anything. Detections are counted in res. Returns 0, CE_ENOMEM or CE_ETOOBIG. */
+int cer__mask_string(const cer_mask *m, const char *s, size_t n, size_t limit, ce_buf *out,
+                     cer_mask_result *res, bool *cut, bool *changed);
+
 /* Number of bytes of the first `chars` UTF-8 characters of s[0..n) (n when shorter). */
 size_t cer__mask_utf8_prefix(const char *s, size_t n, size_t chars);
 

@@ -274,30 +274,26 @@ static int apply_rule(walker *w, size_t *pos, const cer__mask_rule *r, size_t ri
         size_t n;
         if ((rc = read_string(w, pos, &body, &s, &n)))
             return rc;
-        size_t keep = cer__mask_utf8_prefix(s, n, r->length);
-        changed = keep < n;
-        long hits = 0;
+        bool cut = false, differs = false;
         w->tmp.len = 0;
-        if (w->m->dets &&
-            (hits = cer__mask_scrub(s, keep, w->m->dets, &w->tmp, w->res->by_detector)) < 0)
-            return (int)hits;
-        if (hits > 0) {
-            w->res->detections += (uint32_t)hits;
+        if ((rc = cer__mask_string(w->m, s, n, r->length, &w->tmp, w->res, &cut, &differs)))
+            return rc;
+        if (differs) {
+            w->changed = true;
             rc = ce__json_write_string(w->out, w->tmp.ptr, w->tmp.len);
-        } else if (changed) {
-            rc = ce__json_write_string(w->out, s, keep);
-        } else {
-            if (!(rc = put(w, "\"", 1)) && !(rc = put(w, body.ptr, body.len)))
-                rc = put(w, "\"", 1);
+        } else if (!(rc = put(w, "\"", 1)) && !(rc = put(w, body.ptr, body.len))) {
+            rc = put(w, "\"", 1);
         }
-        changed |= hits > 0;
+        changed = cut;
     } else {
         if ((rc = ce__json_skip(b, w->len, pos, w->depth, CER_MASK_MAX_DEPTH, &w->jerr)))
             return rc;
         if (r->action == CER_CONFIG_MASK_DROP) {
             *dropped = true;
         } else if (r->action == CER_CONFIG_MASK_REDACT) {
-            rc = put(w, "\"" CER_MASK_REDACTED "\"", sizeof CER_MASK_REDACTED + 1);
+            static const char red[] = "\"" CER_MASK_REDACTED "\"";
+            changed = *pos - start != sizeof red - 1 || memcmp(b + start, red, sizeof red - 1);
+            rc = put(w, red, sizeof red - 1);
         } else { /* hash: a string's text, any other value's compact JSON */
             const char *s;
             size_t n;

@@ -135,10 +135,17 @@ TEST(truncate_counts_characters)
     /* Truncate does not apply to a number: the next rule for the path does. */
     CHECK_EQ_STR(mask_data(m, "{\"n\":12345}", NULL), "{\"n\":\"[REDACTED]\"}");
     /* A truncated string still goes through the detectors. */
-    cer_config_mask_rule t2[] = {RULE("t", "/data/t", TRUNCATE, 20)};
-    cer_mask *m2 = mk_mask(t2, 1, CER_CONFIG_DETECT_ALL, false);
+    /* Detectors run before the cut (so a cut cannot leave most of a card number behind, too
+     * short to be recognised), and the cut does not split a placeholder. */
+    cer_config_mask_rule t2[] = {RULE("t", "/data/t", TRUNCATE, 30),
+                                 RULE("c", "/data/c", TRUNCATE, 16)};
+    cer_mask *m2 = mk_mask(t2, 2, CER_CONFIG_DETECT_ALL, false);
     CHECK_EQ_STR(mask_data(m2, "{\"t\":\"mail a@b.io now, and more text\"}", NULL),
                  "{\"t\":\"mail [REDACTED:email] now, and\"}");
+    CHECK_EQ_STR(mask_data(m2, "{\"c\":\"card 4111 1111 1111 1111 ok\"}", &res),
+                 "{\"c\":\"card \"}");
+    CHECK_EQ_INT(res.rules, 1);
+    CHECK_EQ_INT(res.detections, 1);
     cer_mask_destroy(m2);
     cer_mask_destroy(m);
 }
