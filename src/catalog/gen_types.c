@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "catalog/gen.h"
-#include "ce/json.h"
 
 typedef struct model {
     const char *provider, *model, *region;
