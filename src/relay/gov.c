@@ -89,7 +89,9 @@ int relay_govern(relay *r, ce_event **evs, size_t *n, size_t *denied, size_t *ba
             return CE_EDATA;
         }
         cer_policy_decision d = {0};
-        if (p && cer_policy_decide(p, evs[i], &d) == 0 && d.verdict == CER_CONFIG_DENY) {
+        d.verdict = CER_CONFIG_ALLOW;
+        /* a failed decision fills in a deny: follow it (fail closed) */
+        if (p && (cer_policy_decide(p, evs[i], &d), d.verdict == CER_CONFIG_DENY)) {
             (*denied)++;
             relay_log(CER_CONFIG_LEVEL_DEBUG, "policy: denied by '%s'%s%s", d.rule,
                       d.reason[0] ? ": " : "", d.reason);

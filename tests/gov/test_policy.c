@@ -537,8 +537,9 @@ TEST(opa_parse)
     CHECK_EQ_INT(cer__opa_parse("{\"result\":{\"allow\":true}}", 25, r, sizeof r), 1);
     const char *cases1[] = {
         "{\"result\":true}",
-        " {\"decision_id\":\"x\", \"result\" : { \"deny\": [\"a\", {\"}\": 1}], \"allow\" : true } "
-        "}",
+        (" {\"decision_id\":\"x\", \"result\" : { \"deny\": [\"a\", {\"}\": 1}], \"allow\" : true "
+         "} "
+         "}"),
         "{\"result\":{\"a\\\"llow\":false,\"allow\":true}}",
     };
     for (size_t i = 0; i < 3; i++)
