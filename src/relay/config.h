@@ -251,6 +251,20 @@ typedef struct cer_config_masking {
     bool allow_content;
 } cer_config_masking;
 
+typedef enum cer_config_catalog_mode {
+    CER_CONFIG_CATALOG_OFF = 1,
+    CER_CONFIG_CATALOG_WARN,
+    CER_CONFIG_CATALOG_ENFORCE
+} cer_config_catalog_mode;
+
+/* The AI event catalog in the relay: `data` checked against each known type's schema. */
+typedef struct cer_config_catalog {
+    int mode;                /* cer_config_catalog_mode for every known type (default warn) */
+    cer_config_kvlist types; /* per-type override: type -> off|warn|enforce */
+    const char *file;        /* extra or overriding types (catalog JSON), NULL = built-ins */
+    const char *prices;      /* price table filling costUsd of usage events, NULL = none */
+} cer_config_catalog;
+
 typedef struct cer_config {
     const char *source;
     int binding; /* cer_config_binding */
@@ -280,6 +294,7 @@ typedef struct cer_config {
     } shutdown;
     cer_config_policy policy;
     cer_config_masking masking;
+    cer_config_catalog catalog;
     void *mem_; /* private: the memory all of the above lives in */
 } cer_config;
 

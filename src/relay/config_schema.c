@@ -422,6 +422,24 @@ SCHEMA(masking, MA, F(MA, "key", CER_Y_STR, key, .flags = CER_YF_SECRET | CER_YF
          .enums = detectors),
        F(MA, "allow_content", CER_Y_BOOL, allow_content, .def = "false"));
 
+static const cer_yenum catalog_modes[] = {{"off", CER_CONFIG_CATALOG_OFF},
+                                          {"warn", CER_CONFIG_CATALOG_WARN},
+                                          {"enforce", CER_CONFIG_CATALOG_ENFORCE},
+                                          {NULL, 0}};
+
+static int check_catalog_mode(const char *s, char *w, size_t n)
+{
+    if (strcmp(s, "off") == 0 || strcmp(s, "warn") == 0 || strcmp(s, "enforce") == 0)
+        return 0;
+    return why(w, n, "expected off, warn or enforce");
+}
+
+typedef cer_config_catalog CA;
+SCHEMA(catalog, CA, F(CA, "mode", CER_Y_ENUM, mode, .def = "warn", .enums = catalog_modes),
+       F(CA, "types", CER_Y_KVMAP, types, .check = check_catalog_mode),
+       F(CA, "file", CER_Y_STR, file, .flags = CER_YF_NONEMPTY),
+       F(CA, "prices", CER_Y_STR, prices, .flags = CER_YF_NONEMPTY));
+
 #undef SCHEMA
 #define SCHEMA(name, S, ...)                                                                       \
     static const cer_yfield name##_fields[] = {__VA_ARGS__};                                       \
@@ -445,4 +463,5 @@ SCHEMA(root, CF,
        F(CF, "dead_letter", CER_Y_SECTION, dead_letter, .sub = &dead_letter_s),
        F(CF, "shutdown", CER_Y_SECTION, shutdown, .sub = &shutdown_s),
        F(CF, "policy", CER_Y_SECTION, policy, .sub = &policy_s),
-       F(CF, "masking", CER_Y_SECTION, masking, .sub = &masking_s));
+       F(CF, "masking", CER_Y_SECTION, masking, .sub = &masking_s),
+       F(CF, "catalog", CER_Y_SECTION, catalog, .sub = &catalog_s));

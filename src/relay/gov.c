@@ -1,12 +1,15 @@
-/* Governance in the relay: every event is masked (rules, content dropping, PII detectors),
- * then the egress policy decides on the masked event, so nothing unmasked reaches OPA, the
- * destination, the logs or the metrics. Denied events are dropped and counted per rule, and
- * written to the dead-letter log with the rule's name when policy.dead_letter is set. */
+/* Governance in the relay: every event of a known type is first checked against the AI event
+ * catalog (costUsd filled from the price table; schema violations reject the request under
+ * `enforce`, are counted and logged under `warn`); then every event is masked (rules, content
+ * dropping, PII detectors), then the egress policy decides on the masked event, so nothing unmasked
+ * reaches OPA, the destination, the logs or the metrics. Denied events are dropped and counted per
+ * rule, and written to the dead-letter log with the rule's name when policy.dead_letter is set. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cerelay/catalog.h"
 #include "gov/mask.h"
 #include "gov/policy.h"
 #include "relay/relay.h"
@@ -15,24 +18,61 @@
  * in flight may still use them). */
 static _Atomic(cer_mask *) cur_mask;
 static _Atomic(cer_policy *) cur_policy;
+static _Atomic(cer_catalog *) cur_catalog;
+static atomic_ullong cat_warned, cat_rejected, cost_filled;
 static pthread_mutex_t dlq_mu = PTHREAD_MUTEX_INITIALIZER;
 static cer_sink_handle dlq;
 static atomic_ullong masked_failed;
 
+static cer_catalog *catalog_from(const cer_config_catalog *cc, char *errstr, size_t n)
+{
+    char why[512];
+    cer_catalog *cat = NULL;
+    if (cer_catalog_new(&cat, 0, why, sizeof why) != 0) {
+        snprintf(errstr, n, "catalog: %s", why);
+        return NULL;
+    }
+    static const cer_catalog_mode modes[] = {CER_CATALOG_WARN, CER_CATALOG_OFF, CER_CATALOG_WARN,
+                                             CER_CATALOG_ENFORCE};
+    if ((cc->file && cer_catalog_load_file(cat, cc->file, why, sizeof why) != 0) ||
+        (cc->prices && cer_catalog_load_prices(cat, cc->prices, why, sizeof why) != 0)) {
+        snprintf(errstr, n, "catalog: %s", why);
+        cer_catalog_destroy(cat);
+        return NULL;
+    }
+    cer_catalog_set_mode(cat, NULL, modes[cc->mode >= 1 && cc->mode <= 3 ? cc->mode : 0]);
+    for (size_t i = 0; i < cc->types.n; i++) {
+        cer_catalog_mode m;
+        if (cer_catalog_mode_parse(cc->types.v[i].value, &m) != 0 ||
+            cer_catalog_set_mode(cat, cc->types.v[i].name, m) != 0) {
+            snprintf(errstr, n, "catalog.types: '%s' is not a catalog type", cc->types.v[i].name);
+            cer_catalog_destroy(cat);
+            return NULL;
+        }
+    }
+    return cat;
+}
+
 int relay_gov_init(relay *r, const cer_config *c, char *errstr, size_t errstr_size)
 {
     char why[512];
+    cer_catalog *cat = catalog_from(&c->catalog, errstr, errstr_size);
+    if (!cat)
+        return CE_EINVAL;
     cer_mask *m = cer_mask_new(&c->masking, why, sizeof why);
     if (!m) {
+        cer_catalog_destroy(cat);
         snprintf(errstr, errstr_size, "masking: %s", why);
         return CE_EINVAL;
     }
     cer_policy *p = cer_policy_new(&c->policy, why, sizeof why);
     if (!p) {
         cer_mask_destroy(m);
+        cer_catalog_destroy(cat);
         snprintf(errstr, errstr_size, "policy: %s", why);
         return CE_EINVAL;
     }
+    atomic_store(&cur_catalog, cat);
     atomic_store(&cur_mask, m);
     atomic_store(&cur_policy, p);
     if (c->policy.dead_letter && c->dead_letter.log_dir && !dlq.s) {
@@ -79,8 +119,33 @@ int relay_govern(relay *r, ce_event **evs, size_t *n, size_t *denied, size_t *ba
     cer_policy *p = atomic_load(&cur_policy);
     size_t out = 0;
     *denied = 0;
+    cer_catalog *cat = atomic_load(&cur_catalog);
     for (size_t i = 0; i < *n; i++) {
         char why[256];
+        if (cat) {
+            if (cer_catalog_fill_cost(cat, evs[i], why, sizeof why) == 1)
+                atomic_fetch_add(&cost_filled, 1);
+            static _Thread_local cer_catalog_result res; /* large: not on the loop's stack */
+            int v = cer_catalog_validate(cat, evs[i], &res);
+            if (v == CER_CATALOG_REJECTED || v < 0) {
+                atomic_fetch_add(&cat_rejected, 1);
+                *bad_index = i;
+                size_t o = (size_t)snprintf(errstr, errstr_size, "catalog (enforce): ");
+                for (size_t k = 0; k < res.nmessages && o < errstr_size; k++)
+                    o += (size_t)snprintf(errstr + o, errstr_size - o, "%s%s", k ? "; " : "",
+                                          res.messages[k]);
+                return CE_EBADVALUE;
+            }
+            if (v == CER_CATALOG_WARNED) {
+                /* messages may quote data values: log only the type and the count */
+                atomic_fetch_add(&cat_warned, 1);
+                ce_slice t = ce_event_get_str(evs[i], "type");
+                relay_log(CER_CONFIG_LEVEL_WARN,
+                          "catalog: an event of type %.*s breaks its schema (%zu violation(s)); "
+                          "delivered (mode warn)",
+                          (int)t.len, t.ptr, res.violations);
+            }
+        }
         if (m && cer_mask_apply(m, evs[i], NULL, why, sizeof why) != 0) {
             /* a partly masked event must not leave: reject the request */
             atomic_fetch_add(&masked_failed, 1);
@@ -132,6 +197,15 @@ static void line(ce_buf *b, const char *fmt, ...)
 
 void relay_gov_metrics(ce_buf *b)
 {
+    line(b,
+         "# HELP cerelay_catalog_events_total Events of catalog types that broke their schema\n"
+         "# TYPE cerelay_catalog_events_total counter\n"
+         "cerelay_catalog_events_total{verdict=\"warned\"} %llu\n"
+         "cerelay_catalog_events_total{verdict=\"rejected\"} %llu\n"
+         "# HELP cerelay_catalog_cost_filled_total Usage events whose costUsd came from the price "
+         "table\n# TYPE cerelay_catalog_cost_filled_total counter\n"
+         "cerelay_catalog_cost_filled_total %llu\n",
+         atomic_load(&cat_warned), atomic_load(&cat_rejected), atomic_load(&cost_filled));
     cer_policy *p = atomic_load(&cur_policy);
     if (p) {
         size_t n = cer_policy_counter_count(p);

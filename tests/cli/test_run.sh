@@ -417,4 +417,37 @@ YAML
   expect_run 2 "$CERELAY" tail --kafka "$BOOT" --topic "$T.io.coresdk.error"
 }
 
+case_catalog_enforce_warn_and_cost() {
+  log_config "$TMP/cfg.yaml"
+  cat >>"$TMP/cfg.yaml" <<YAML
+catalog:
+  mode: warn
+  types:
+    eventzr.llm.usage.v1: enforce
+  prices: $CER_ROOT/catalog/prices.json
+YAML
+  start_relay "$TMP/cfg.yaml"
+  # no costUsd: filled from the price table; valid otherwise
+  post "$RELAY_URL" application/cloudevents+json "$(sed 's/"costUsd": 0.0025,//' "$USAGE")"
+  expect_eq "$STATUS" 202
+  # enforce: a negative token count rejects the request, naming the field
+  post "$RELAY_URL" application/cloudevents+json "$(sed 's/"inputTokens": 150/"inputTokens": -5/' "$USAGE")"
+  expect_eq "$STATUS" 400
+  expect_contains "$BODY" "inputTokens"
+  # warn: a quota.low event missing its fields is delivered and counted
+  post "$RELAY_URL" application/cloudevents+json \
+    '{"specversion":"1.0","id":"q1","source":"llm-orch-svc","type":"eventzr.llm.quota.low.v1","subject":"tenant-uuid","datacontenttype":"application/json","data":{"tenantId":"tenant-uuid"}}'
+  expect_eq "$STATUS" 202
+  curl -s "$RELAY_BASE/metrics" >"$TMP/metrics"
+  stop_relay
+  expect_contains "$(cat "$TMP/metrics")" 'cerelay_catalog_events_total{verdict="warned"} 1'
+  expect_contains "$(cat "$TMP/metrics")" 'cerelay_catalog_events_total{verdict="rejected"} 1'
+  expect_contains "$(cat "$TMP/metrics")" 'cerelay_catalog_cost_filled_total 1'
+  expect_contains "$(cat "$TMP/relay.err")" "eventzr.llm.quota.low.v1 breaks its schema"
+  expect_run 0 "$CERELAY" tail --log "$TMP/log" --topic eventzr.llm.usage.v1
+  expect_eq "$(printf '%s\n' "$OUT" | wc -l)" 1
+  expect_contains "$OUT" '"costUsd":'
+  expect_eq "$(count_topic eventzr.llm.quota.low.v1)" 1
+}
+
 run_case "$@"
