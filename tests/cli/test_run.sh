@@ -450,4 +450,23 @@ YAML
   expect_eq "$(count_topic eventzr.llm.quota.low.v1)" 1
 }
 
+case_json_logs_and_readiness() {
+  log_config "$TMP/cfg.yaml"
+  printf 'logging:\n  format: json\n  level: info\n' >>"$TMP/cfg.yaml"
+  start_relay "$TMP/cfg.yaml"
+  STATUS=$(curl -s -o "$TMP/ready" -w '%{http_code}' "$RELAY_BASE/readyz")
+  expect_eq "$STATUS" 200
+  expect_contains "$(cat "$TMP/ready")" '"status":"ready"'
+  post "$RELAY_URL" text/plain 'x'
+  stop_relay
+  while read -r line; do
+    case "$line" in
+      '{"time":"'*'","level":"'*'","msg":"'*'"}') ;;
+      *) fail "not a JSON log line: $line" ;;
+    esac
+  done <"$TMP/relay.err"
+  expect_contains "$(cat "$TMP/relay.err")" '"msg":"ready: CloudEvents on'
+  expect_contains "$(cat "$TMP/relay.err")" '415 Unsupported media type'
+}
+
 run_case "$@"
