@@ -13,6 +13,7 @@
 
 #include "cerelay/catalog.h"
 #include "cli/cli.h"
+#include "cli/dest.h"
 #include "sink/sink.h"
 
 static const char help[] =
@@ -250,19 +251,7 @@ static int run(gen_state *st, cer_catalog_gen *g, const gen_opts *o, const burst
 int cmd_gen(int argc, char **argv)
 {
     enum {
-        O_KAFKA = 256,
-        O_HTTP,
-        O_LOG,
-        O_STDOUT,
-        O_TOPIC,
-        O_MODE,
-        O_KEY,
-        O_ATTRH,
-        O_HEADER,
-        O_BATCH,
-        O_PARTS,
-        O_FSYNC,
-        O_TIMEOUT,
+        O_TIMEOUT = 256,
         O_PROFILE,
         O_TENANTS,
         O_RATE,
@@ -272,18 +261,7 @@ int cmd_gen(int argc, char **argv)
         O_SEED,
         O_START
     };
-    static const struct option opts[] = {{"kafka", required_argument, NULL, O_KAFKA},
-                                         {"http", required_argument, NULL, O_HTTP},
-                                         {"log", required_argument, NULL, O_LOG},
-                                         {"stdout", no_argument, NULL, O_STDOUT},
-                                         {"topic", required_argument, NULL, O_TOPIC},
-                                         {"mode", required_argument, NULL, O_MODE},
-                                         {"key", required_argument, NULL, O_KEY},
-                                         {"attr-headers", no_argument, NULL, O_ATTRH},
-                                         {"header", required_argument, NULL, O_HEADER},
-                                         {"batch-size", required_argument, NULL, O_BATCH},
-                                         {"partitions", required_argument, NULL, O_PARTS},
-                                         {"fsync", required_argument, NULL, O_FSYNC},
+    static const struct option opts[] = {CLI_DEST_OPTIONS,
                                          {"timeout", required_argument, NULL, O_TIMEOUT},
                                          {"profile", required_argument, NULL, O_PROFILE},
                                          {"tenants", required_argument, NULL, O_TENANTS},
@@ -296,11 +274,9 @@ int cmd_gen(int argc, char **argv)
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    cer_sink_conf conf = {0};
-    const char *props[MAX_REPEAT + 1] = {0}, *headers[MAX_REPEAT + 1] = {0};
-    int nprops = 0, nheaders = 0, ndest = 0;
-    const cer_sink_ops *ops = NULL;
-    const char *mode = NULL;
+    static cli_dest d;
+    memset(&d, 0, sizeof d);
+    d.cmd = "gen";
     gen_opts o = {"llm", NULL, NULL, 50, 100, 0, -1, 0, 0, 0, 60};
     char *end;
     const char *pend;
@@ -308,53 +284,6 @@ int cmd_gen(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "X:qh", opts, NULL)) != -1) {
         switch (c) {
-        case O_KAFKA:
-            ops = &cer_sink_kafka, conf.brokers = optarg, ndest++;
-            break;
-        case O_HTTP:
-            ops = &cer_sink_http, conf.url = optarg, ndest++;
-            break;
-        case O_LOG:
-            ops = &cer_sink_log, conf.log_dir = optarg, ndest++;
-            break;
-        case O_STDOUT:
-            ops = &cer_sink_stdout, ndest++;
-            break;
-        case O_TOPIC:
-            conf.topic = optarg;
-            break;
-        case O_MODE:
-            mode = optarg;
-            break;
-        case O_KEY:
-            conf.key = optarg;
-            break;
-        case O_ATTRH:
-            conf.attr_headers = 1;
-            break;
-        case 'X':
-            if (nprops == MAX_REPEAT)
-                return usage_err("%s", "too many -X options");
-            props[nprops++] = optarg;
-            break;
-        case O_HEADER:
-            if (nheaders == MAX_REPEAT)
-                return usage_err("%s", "too many --header options");
-            headers[nheaders++] = optarg;
-            break;
-        case O_BATCH:
-            conf.batch_size = strtoul(optarg, &end, 10);
-            if (*end || conf.batch_size == 0 || conf.batch_size > 100000)
-                return usage_err("--batch-size: not a number from 1 to 100000: '%s'", optarg);
-            break;
-        case O_PARTS:
-            conf.log_partitions = (int)strtol(optarg, &end, 10);
-            if (*end || conf.log_partitions < 1 || conf.log_partitions > 10000)
-                return usage_err("--partitions: not a number from 1 to 10000: '%s'", optarg);
-            break;
-        case O_FSYNC:
-            conf.fsync = optarg;
-            break;
         case O_TIMEOUT:
             o.timeout_s = strtol(optarg, &end, 10);
             if (*end || o.timeout_s < 0)
@@ -404,15 +333,21 @@ int cmd_gen(int argc, char **argv)
         case 'h':
             fputs(help, stdout);
             return CLI_OK;
-        default:
+        default: {
+            int h = cli_dest_option(&d, c, optarg);
+            if (h < 0)
+                return CLI_USAGE;
+            if (h > 0)
+                break;
             fputs(help, stderr);
             return CLI_USAGE;
+        }
         }
     }
     if (optind < argc)
         return usage_err("unexpected argument '%s'", argv[optind]);
-    if (ndest != 1)
-        return usage_err("%s", "give exactly one of --kafka, --http, --log, --stdout");
+    if (cli_dest_finish(&d) != 0)
+        return CLI_USAGE;
     if (o.count > 0 && o.duration > 0)
         return usage_err("%s", "give --count or --duration, not both");
     if (o.count < 0 && o.duration <= 0)
@@ -427,18 +362,8 @@ int cmd_gen(int argc, char **argv)
     int64_t vstart = 1767225600000000000LL; /* 2026-01-01T00:00:00Z */
     if (o.start && ce_timestamp_parse(o.start, strlen(o.start), &vstart) != 0)
         return usage_err("--start: not an RFC 3339 time: '%s'", o.start);
-    if (mode) {
-        if (strcmp(mode, "binary") == 0)
-            conf.mode = CE_MODE_BINARY;
-        else if (strcmp(mode, "structured") == 0)
-            conf.mode = CE_MODE_STRUCTURED;
-        else if (strcmp(mode, "batch") == 0 && ops == &cer_sink_http)
-            conf.mode = CE_MODE_BATCH;
-        else
-            return usage_err("--mode: '%s' is not a mode of this destination", mode);
-    }
-    if (!conf.topic)
-        conf.topic = "{type}";
+    if (!d.conf.topic)
+        d.conf.topic = "{type}";
     if (!o.have_seed) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -452,16 +377,12 @@ int cmd_gen(int argc, char **argv)
     cer_catalog_gen *g = NULL;
     if (cer_catalog_gen_new(&g, &gconf, err, sizeof err) != 0)
         return usage_err("%s", err);
-    props[nprops] = NULL;
-    headers[nheaders] = NULL;
-    conf.props = props;
-    conf.headers = headers;
-    conf.on_delivery = on_delivery;
+    d.conf.on_delivery = on_delivery;
     static gen_state st;
     memset(&st, 0, sizeof st);
     g_state = &st;
-    st.sink.ops = ops;
-    if (ops->open(&st.sink.s, &conf, err, sizeof err) != 0) {
+    st.sink.ops = d.ops;
+    if (d.ops->open(&st.sink.s, &d.conf, err, sizeof err) != 0) {
         fprintf(stderr, "cerelay gen: %s\n", err);
         cer_catalog_gen_destroy(g);
         return CLI_USAGE;
@@ -474,10 +395,10 @@ int cmd_gen(int argc, char **argv)
     sigaction(SIGTERM, &sa, &old_term);
     int64_t t0 = cer_mono_ns();
     int status = run(&st, g, &o, &b, vstart);
-    if (ops->flush(st.sink.s, (int)(o.timeout_s * 1000)) != 0)
+    if (d.ops->flush(st.sink.s, (int)(o.timeout_s * 1000)) != 0)
         fprintf(stderr, "cerelay gen: timed out after %ld s waiting for acknowledgements\n",
                 o.timeout_s);
-    ops->close(st.sink.s);
+    d.ops->close(st.sink.s);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     double secs = (double)(cer_mono_ns() - t0) / 1e9;

@@ -7,6 +7,7 @@
 
 #include "cerelay/ce.h"
 #include "cli/cli.h"
+#include "cli/dest.h"
 #include "sink/sink.h"
 
 static const char help[] =
@@ -241,16 +242,7 @@ static int usage_err(const char *fmt, const char *arg)
 int cmd_send(int argc, char **argv)
 {
     enum {
-        O_KAFKA = 256,
-        O_HTTP,
-        O_LOG,
-        O_STDOUT,
-        O_TOPIC,
-        O_MODE,
-        O_KEY,
-        O_HEADER,
-        O_BATCH,
-        O_TIMEOUT,
+        O_TIMEOUT = 256,
         O_TYPE,
         O_SOURCE,
         O_ID,
@@ -261,23 +253,9 @@ int cmd_send(int argc, char **argv)
         O_DATA,
         O_EXT,
         O_COUNT,
-        O_FILE,
-        O_PARTS,
-        O_FSYNC,
-        O_ATTRH
+        O_FILE
     };
-    static const struct option opts[] = {{"kafka", required_argument, NULL, O_KAFKA},
-                                         {"http", required_argument, NULL, O_HTTP},
-                                         {"log", required_argument, NULL, O_LOG},
-                                         {"stdout", no_argument, NULL, O_STDOUT},
-                                         {"topic", required_argument, NULL, O_TOPIC},
-                                         {"mode", required_argument, NULL, O_MODE},
-                                         {"key", required_argument, NULL, O_KEY},
-                                         {"attr-headers", no_argument, NULL, O_ATTRH},
-                                         {"header", required_argument, NULL, O_HEADER},
-                                         {"batch-size", required_argument, NULL, O_BATCH},
-                                         {"partitions", required_argument, NULL, O_PARTS},
-                                         {"fsync", required_argument, NULL, O_FSYNC},
+    static const struct option opts[] = {CLI_DEST_OPTIONS,
                                          {"timeout", required_argument, NULL, O_TIMEOUT},
                                          {"type", required_argument, NULL, O_TYPE},
                                          {"source", required_argument, NULL, O_SOURCE},
@@ -295,64 +273,17 @@ int cmd_send(int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     static flag_event f;
     memset(&f, 0, sizeof f);
-    cer_sink_conf conf = {0};
-    const char *props[MAX_REPEAT + 1] = {0}, *headers[MAX_REPEAT + 1] = {0};
-    int nprops = 0, nheaders = 0, quiet = 0, ndest = 0;
-    const cer_sink_ops *ops = NULL;
-    const char *mode = NULL, *file = NULL;
+    static cli_dest d;
+    memset(&d, 0, sizeof d);
+    d.cmd = "send";
+    int quiet = 0;
+    const char *file = NULL;
     long count = 1, timeout_s = 60;
     char *end;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "X:qh", opts, NULL)) != -1) {
         switch (c) {
-        case O_KAFKA:
-            ops = &cer_sink_kafka, conf.brokers = optarg, ndest++;
-            break;
-        case O_HTTP:
-            ops = &cer_sink_http, conf.url = optarg, ndest++;
-            break;
-        case O_LOG:
-            ops = &cer_sink_log, conf.log_dir = optarg, ndest++;
-            break;
-        case O_STDOUT:
-            ops = &cer_sink_stdout, ndest++;
-            break;
-        case O_TOPIC:
-            conf.topic = optarg;
-            break;
-        case O_MODE:
-            mode = optarg;
-            break;
-        case O_KEY:
-            conf.key = optarg;
-            break;
-        case O_ATTRH:
-            conf.attr_headers = 1;
-            break;
-        case 'X':
-            if (nprops == MAX_REPEAT)
-                return usage_err("%s", "too many -X options");
-            props[nprops++] = optarg;
-            break;
-        case O_HEADER:
-            if (nheaders == MAX_REPEAT)
-                return usage_err("%s", "too many --header options");
-            headers[nheaders++] = optarg;
-            break;
-        case O_BATCH:
-            conf.batch_size = strtoul(optarg, &end, 10);
-            if (*end || conf.batch_size == 0 || conf.batch_size > 100000)
-                return usage_err("--batch-size: not a number from 1 to 100000: '%s'", optarg);
-            break;
-        case O_PARTS:
-            conf.log_partitions = (int)strtol(optarg, &end, 10);
-            if (*end || conf.log_partitions < 1 || conf.log_partitions > 10000)
-                return usage_err("--partitions: not a number from 1 to 10000: '%s'", optarg);
-            break;
-        case O_FSYNC:
-            conf.fsync = optarg;
-            break;
         case O_TIMEOUT:
             timeout_s = strtol(optarg, &end, 10);
             if (*end || timeout_s < 0)
@@ -401,27 +332,23 @@ int cmd_send(int argc, char **argv)
         case 'h':
             fputs(help, stdout);
             return CLI_OK;
-        default:
+        default: {
+            int h = cli_dest_option(&d, c, optarg);
+            if (h < 0)
+                return CLI_USAGE;
+            if (h > 0)
+                break;
             fputs(help, stderr);
             return CLI_USAGE;
+        }
         }
     }
     if (optind < argc)
         return usage_err("unexpected argument '%s'", argv[optind]);
-    if (ndest != 1)
-        return usage_err("%s", "give exactly one of --kafka, --http, --log, --stdout");
-    if ((ops == &cer_sink_kafka || conf.log_dir) && !conf.topic)
+    if (cli_dest_finish(&d) != 0)
+        return CLI_USAGE;
+    if ((d.ops == &cer_sink_kafka || d.conf.log_dir) && !d.conf.topic)
         return usage_err("%s", "--topic is required for --kafka and --log");
-    if (mode) {
-        if (strcmp(mode, "binary") == 0)
-            conf.mode = CE_MODE_BINARY;
-        else if (strcmp(mode, "structured") == 0)
-            conf.mode = CE_MODE_STRUCTURED;
-        else if (strcmp(mode, "batch") == 0 && ops == &cer_sink_http)
-            conf.mode = CE_MODE_BATCH;
-        else
-            return usage_err("--mode: '%s' is not a mode of this destination", mode);
-    }
     if (file && (f.type || f.source || f.data || f.next || count != 1))
         return usage_err("%s", "--file cannot be combined with event flags or --count");
     if (!file && (!f.type || !f.source))
@@ -439,11 +366,7 @@ int cmd_send(int argc, char **argv)
         if (!f.dct)
             f.dct = "application/json";
     }
-    props[nprops] = NULL;
-    headers[nheaders] = NULL;
-    conf.props = props;
-    conf.headers = headers;
-    conf.on_delivery = on_delivery;
+    d.conf.on_delivery = on_delivery;
 
     static send_state st;
     memset(&st, 0, sizeof st);
@@ -459,8 +382,8 @@ int cmd_send(int argc, char **argv)
         free(f.data_buf);
         return CLI_USAGE;
     }
-    st.sink.ops = ops;
-    int rc = ops->open(&st.sink.s, &conf, err, sizeof err);
+    st.sink.ops = d.ops;
+    int rc = d.ops->open(&st.sink.s, &d.conf, err, sizeof err);
     if (rc) {
         fprintf(stderr, "cerelay send: %s\n", err);
         ce_event_destroy(ev);
@@ -481,10 +404,10 @@ int cmd_send(int argc, char **argv)
             submit(&st, ev);
         }
     }
-    if (ops->flush(st.sink.s, (int)(timeout_s * 1000)) != 0)
+    if (d.ops->flush(st.sink.s, (int)(timeout_s * 1000)) != 0)
         fprintf(stderr, "cerelay send: timed out after %ld s waiting for acknowledgements\n",
                 timeout_s);
-    ops->close(st.sink.s);
+    d.ops->close(st.sink.s);
     double secs = (double)(cer_mono_ns() - t0) / 1e9;
     ce_event_destroy(ev);
     free(f.data_buf);
