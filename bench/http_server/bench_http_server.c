@@ -1,9 +1,11 @@
 /* bench_http_server: "measure before you choose". Runs the same minimal ingest server (POST
  * /events with a 1 KiB JSON body, 202 {"accepted":1}, keep-alive) on each candidate library,
- * each in a forked child so its CPU and memory are its own, and drives it from this process
- * with keep-alive connections at several concurrencies. Modes: sync (answer inline) and async
- * (answer from another thread, as the relay does once Kafka acknowledged).
- * Usage: bench_http_server [--long] [--only NAME] [--mode sync|async|both] [--conc 1,16,64]
+ * each in a child process (this program again, exec'd) so its CPU and memory are its own, and
+ * drives it from this process with keep-alive connections at several concurrencies. Modes: sync
+ * (answer inline) and async (answer from another thread, as the relay does once Kafka
+ * acknowledged). cpu% and us/req are the server process's own CPU time (/proc/PID/stat), which
+ * stays meaningful when other work shares the cores; req/s and latency do not. Usage:
+ * bench_http_server [--long] [--only NAME] [--mode sync|async|both] [--conc 1,16,64]
  *        [--duration S] */
 #include <errno.h>
 #include <poll.h>
@@ -52,7 +54,26 @@ typedef struct child {
     int port;
 } child;
 
-static int spawn(const srv_ops *ops, int async, child *ch)
+/* The child: a fresh image of this program (exec, so that its memory is the server's own and
+ * not pages inherited from the load generator) serving candidate `idx` until ctlfd closes. */
+static int serve(int idx, int async, int portfd, int ctlfd)
+{
+    signal(SIGPIPE, SIG_IGN);
+    char err[256] = "";
+    int port = 1; /* idx -1: serve nothing (the baseline memory of a child) */
+    if (idx >= 0 && srv_all[idx]->start(async, &port, err, sizeof err) != 0) {
+        fprintf(stderr, "bench_http_server: %s: %s\n", srv_all[idx]->name, err);
+        port = -1;
+    }
+    if (write(portfd, &port, sizeof port) != (ssize_t)sizeof port)
+        return 1;
+    char b;
+    while (read(ctlfd, &b, 1) < 0 && errno == EINTR)
+        ;
+    return 0;
+}
+
+static int spawn(int idx, int async, child *ch)
 {
     int portp[2], ctlp[2];
     if (pipe(portp) != 0 || pipe(ctlp) != 0)
@@ -63,19 +84,14 @@ static int spawn(const srv_ops *ops, int async, child *ch)
     if (pid == 0) {
         close(portp[0]);
         close(ctlp[1]);
-        signal(SIGPIPE, SIG_IGN);
-        char err[256] = "";
-        int port = 0;
-        if (ops->start(async, &port, err, sizeof err) != 0) {
-            fprintf(stderr, "bench_http_server: %s: %s\n", ops->name, err);
-            port = -1;
-        }
-        if (write(portp[1], &port, sizeof port) != (ssize_t)sizeof port)
-            _exit(1);
-        char b;
-        while (read(ctlp[0], &b, 1) != 0 && errno == EINTR)
-            ;
-        _exit(0);
+        char a[4][16];
+        snprintf(a[0], sizeof a[0], "%d", idx);
+        snprintf(a[1], sizeof a[1], "%d", async);
+        snprintf(a[2], sizeof a[2], "%d", portp[1]);
+        snprintf(a[3], sizeof a[3], "%d", ctlp[0]);
+        execl("/proc/self/exe", "bench_http_server", "--serve", a[0], a[1], a[2], a[3],
+              (char *)NULL);
+        _exit(serve(idx, async, portp[1], ctlp[0])); /* no /proc: serve from the fork */
     }
     close(portp[1]);
     close(ctlp[0]);
@@ -119,6 +135,8 @@ static void on_phase(void *ctx, int measuring)
 
 int main(int argc, char **argv)
 {
+    if (argc == 6 && strcmp(argv[1], "--serve") == 0)
+        return serve(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
     int conc[MAX_CONC] = {1, 16, 64}, nconc = 3, modes = 3;
     double duration = 1.5, warmup = 0.3;
     const char *only = NULL;
@@ -152,9 +170,15 @@ int main(int argc, char **argv)
     printf("bench_http_server: POST /events, %d-byte JSON body, keep-alive, %.1f s per point "
            "(+%.1f s warm-up); load average %.2f\n",
            BODY_BYTES, duration, warmup, load_avg1());
-    printf("%-26s %-24s %-5s %4s %9s %7s %8s %8s %8s %6s %8s %8s %6s\n", "library", "model", "mode",
-           "conc", "req/s", "MB/s", "p50 ms", "p99 ms", "p99.9 ms", "cpu%", "idle KiB", "peak KiB",
-           "errors");
+    child base = {-1, -1, 0};
+    if (spawn(-1, 0, &base) == 0) {
+        printf("a child that starts no server (every candidate library loaded): %ld KiB RSS\n",
+               proc_status_kb(base.pid, "VmRSS"));
+        reap(&base);
+    }
+    printf("%-26s %-24s %-5s %4s %9s %7s %8s %8s %8s %6s %7s %8s %8s %6s\n", "library", "model",
+           "mode", "conc", "req/s", "MB/s", "p50 ms", "p99 ms", "p99.9 ms", "cpu%", "us/req",
+           "idle KiB", "peak KiB", "errors");
     int failures = 0;
     for (const srv_ops *const *s = srv_all; *s; s++) {
         const srv_ops *ops = *s;
@@ -164,7 +188,7 @@ int main(int argc, char **argv)
             if (!(modes & (1 << async)))
                 continue;
             child ch = {-1, -1, 0};
-            if (spawn(ops, async, &ch) != 0) {
+            if (spawn((int)(s - srv_all), async, &ch) != 0) {
                 printf("%-26s %-24s %-5s  (did not start)\n", ops->name, ops->model,
                        async ? "async" : "sync");
                 failures++;
@@ -192,10 +216,12 @@ int main(int argc, char **argv)
                     continue;
                 }
                 double rps = (double)r.ok / r.secs;
-                printf("%-26s %-24s %-5s %4d %9.0f %7.1f %8.3f %8.3f %8.3f %6.0f %8ld %8ld %6llu\n",
+                double cpu = ph.cpu1 - ph.cpu0;
+                printf("%-26s %-24s %-5s %4d %9.0f %7.1f %8.3f %8.3f %8.3f %6.0f %7.1f %8ld %8ld "
+                       "%6llu\n",
                        ops->name, ops->model, async ? "async" : "sync", conc[k], rps,
-                       rps * BODY_BYTES / 1e6, r.p50_ms, r.p99_ms, r.p999_ms,
-                       100.0 * (ph.cpu1 - ph.cpu0) / r.secs, idle, proc_status_kb(ch.pid, "VmHWM"),
+                       rps * BODY_BYTES / 1e6, r.p50_ms, r.p99_ms, r.p999_ms, 100.0 * cpu / r.secs,
+                       r.ok ? cpu * 1e6 / (double)r.ok : 0.0, idle, proc_status_kb(ch.pid, "VmHWM"),
                        (unsigned long long)r.errors);
                 if (r.bad_status)
                     printf("    first unexpected status %d: %s\n", r.bad_status, r.bad_body);

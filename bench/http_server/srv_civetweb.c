@@ -98,4 +98,4 @@ static int start(int async, int *port, char *errstr, size_t errstr_size)
     return 0;
 }
 
-const srv_ops srv_civetweb = {"civetweb 1.15", "thread per connection (272 workers)", start};
+const srv_ops srv_civetweb = {"civetweb 1.15", "thread per conn (272)", start};
