@@ -157,6 +157,8 @@ static int relay_start(const char *bin, const char *cfg, const char *logpath, re
 
 static void relay_stop(relay_proc *rp)
 {
+    if (rp->pid <= 0)
+        return;
     kill(rp->pid, SIGTERM);
     for (int i = 0; i < 300; i++) { /* the relay drains for at most shutdown.drain_timeout */
         if (waitpid(rp->pid, NULL, WNOHANG) == rp->pid)
@@ -312,7 +314,7 @@ int main(int argc, char **argv)
             printf("%-34s cannot write %s\n", S[s].name, cfg);
             continue;
         }
-        relay_proc rp;
+        relay_proc rp = {0};
         if (relay_start(bin, cfg, log, &rp) != 0) {
             printf("%-34s the relay did not start (see %s)\n", S[s].name, log);
             relay_stop(&rp);
