@@ -41,12 +41,54 @@ int cer_mask_hmac_sha256(const void *key, size_t key_len, const void *msg, size_
     return 0;
 }
 
+/* HMAC precomputation (RFC 2104): the SHA-256 states after the padded key blocks, so a hash
+ * costs two context copies instead of OpenSSL's per-call setup. Returns 0 or CE_ENOMEM. */
+static int hmac_prepare(cer_mask *m)
+{
+    unsigned char block[64] = {0}, pad[64];
+    size_t kl = m->key_len;
+    int ok = 1;
+    if (kl > sizeof block) {
+        unsigned int dl = 0;
+        ok = EVP_Digest(m->key, kl, block, &dl, EVP_sha256(), NULL);
+    } else if (kl) {
+        memcpy(block, m->key, kl);
+    }
+    EVP_MD_CTX *in = EVP_MD_CTX_new(), *out = EVP_MD_CTX_new();
+    m->hmac_inner = in;
+    m->hmac_outer = out;
+    for (int k = 0; k < 64; k++)
+        pad[k] = block[k] ^ 0x36;
+    ok = ok && in && out && EVP_DigestInit_ex(in, EVP_sha256(), NULL) &&
+         EVP_DigestUpdate(in, pad, 64);
+    for (int k = 0; k < 64; k++)
+        pad[k] = block[k] ^ 0x5c;
+    ok = ok && EVP_DigestInit_ex(out, EVP_sha256(), NULL) && EVP_DigestUpdate(out, pad, 64);
+    OPENSSL_cleanse(block, sizeof block);
+    OPENSSL_cleanse(pad, sizeof pad);
+    return ok ? 0 : CE_ENOMEM;
+}
+
+/* HMAC-SHA256(key, s[0..n)) from the prepared states. Thread-safe: the states are only read. */
+static int hmac_fast(const cer_mask *m, const char *s, size_t n, unsigned char mac[32])
+{
+    unsigned char ih[32];
+    unsigned int l1 = 0, l2 = 0;
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    int ok = c && EVP_MD_CTX_copy_ex(c, m->hmac_inner) && EVP_DigestUpdate(c, s, n) &&
+             EVP_DigestFinal_ex(c, ih, &l1) && EVP_MD_CTX_copy_ex(c, m->hmac_outer) &&
+             EVP_DigestUpdate(c, ih, sizeof ih) && EVP_DigestFinal_ex(c, mac, &l2);
+    EVP_MD_CTX_free(c);
+    OPENSSL_cleanse(ih, sizeof ih);
+    return ok && l1 == 32 && l2 == 32 ? 0 : CE_ENOMEM;
+}
+
 int cer__mask_hash(const cer_mask *m, const cer__mask_rule *r, const char *s, size_t n,
                    char text[CER__MASK_HASH_MAX])
 {
     static const char hexd[] = "0123456789abcdef";
     unsigned char mac[32];
-    int rc = cer_mask_hmac_sha256(m->key, m->key_len, s, n, mac);
+    int rc = hmac_fast(m, s, n, mac);
     if (rc)
         return rc;
     memcpy(text, "hmac:", 5);
@@ -216,6 +258,8 @@ cer_mask *cer_mask_new(const cer_config_masking *cfg, char *errstr, size_t errst
         if (!m->key)
             goto nomem;
         memcpy(m->key, cfg->key, m->key_len);
+        if (hmac_prepare(m))
+            goto nomem;
     }
     if (cfg->nrules) {
         m->rules = ce__malloc(cfg->nrules * sizeof *m->rules);
@@ -248,6 +292,8 @@ void cer_mask_destroy(cer_mask *m)
         OPENSSL_cleanse(m->key, m->key_len);
         ce__free(m->key);
     }
+    EVP_MD_CTX_free(m->hmac_inner);
+    EVP_MD_CTX_free(m->hmac_outer);
     for (size_t i = 0; i < m->nrules; i++)
         ce__free(m->rules[i].mem);
     ce__free(m->rules);
@@ -297,14 +343,6 @@ static int mask_attr(const cer_mask *m, const char *name, const ce_value *v, scr
     attr_op op = {0};
     bool change = false;
     int rc = 0;
-    if (sc->nops == sc->cap) {
-        size_t ncap = sc->cap ? sc->cap * 2 : 8;
-        attr_op *ops = ce__realloc(sc->ops, ncap * sizeof *ops);
-        if (!ops)
-            return CE_ENOMEM;
-        sc->ops = ops;
-        sc->cap = ncap;
-    }
     op.name_off = sc->buf.len;
     rc = ce_buf_append(&sc->buf, name, strlen(name) + 1);
     op.val_off = sc->buf.len;
@@ -336,6 +374,16 @@ static int mask_attr(const cer_mask *m, const char *name, const ce_value *v, scr
         return rc;
     }
     op.val_len = sc->buf.len - op.val_off;
+    if (sc->nops == sc->cap) {
+        size_t ncap = sc->cap ? sc->cap * 2 : 8;
+        attr_op *ops = ce__realloc(sc->ops, ncap * sizeof *ops);
+        if (!ops) {
+            sc->buf.len = mark;
+            return CE_ENOMEM;
+        }
+        sc->ops = ops;
+        sc->cap = ncap;
+    }
     sc->ops[sc->nops++] = op;
     return 0;
 }

@@ -135,6 +135,7 @@ typedef struct cer__mask_rule {
 struct cer_mask {
     unsigned char *key;
     size_t key_len;
+    void *hmac_inner, *hmac_outer; /* EVP_MD_CTX: SHA-256 after (key ^ ipad), (key ^ opad) */
     cer__mask_rule *rules;
     size_t nrules;
     unsigned dets;
@@ -166,14 +167,17 @@ typedef struct cer__mask_hit {
 } cer__mask_hit;
 
 /* The detector scanner over s[0..n): call cer__mask_next until it returns false. Matches come
- * left to right and never overlap. Each position is tried a bounded number of times and every
+ * left to right and never overlap. The text after a match is scanned as if it began there (as
+ * it does in the masked output, after a placeholder's ']'), so masking twice finds nothing
+ * new. Each position is tried a bounded number of times and every
  * detector reads a bounded window (or a run that the next attempt starts after), so a scan is
  * linear in n. */
 typedef struct cer__mask_scan {
-    const char *s;
-    size_t n, pos;
+    const char *s;  /* the text after the last match (the whole text at first) */
+    size_t n, pos;  /* its length, and where the scan goes on in it */
+    size_t base;    /* offset of s in the text */
     unsigned dets;  /* bit set of cer_mask_detector */
-    size_t next_at; /* cached position of the next '@' at or after pos (n = none) */
+    size_t next_at; /* cached position of the next '@' in s at or after pos (n = none) */
 } cer__mask_scan;
 
 void cer__mask_scan_init(cer__mask_scan *sc, const char *s, size_t n, unsigned dets);

@@ -474,12 +474,68 @@ static bool ipv6(const char *s, size_t n, size_t i, cer__mask_hit *hit)
 
 /* ---- the scanner ---------------------------------------------------------------------------- */
 
+/* Characters that some detector needs somewhere in the text. */
+enum {
+    F_DIGIT = 1,
+    F_AT = 2,
+    F_COLON = 4,
+    F_DOT = 8,
+    F_EQ = 16,
+    F_DASH = 32,
+    F_UNDER = 64,
+    F_SPACE = 128
+};
+static const unsigned char feature[256] = {
+    ['0'] = F_DIGIT, ['1'] = F_DIGIT, ['2'] = F_DIGIT, ['3'] = F_DIGIT, ['4'] = F_DIGIT,
+    ['5'] = F_DIGIT, ['6'] = F_DIGIT, ['7'] = F_DIGIT, ['8'] = F_DIGIT, ['9'] = F_DIGIT,
+    ['@'] = F_AT,    [':'] = F_COLON, ['.'] = F_DOT,   ['='] = F_EQ,    ['-'] = F_DASH,
+    ['_'] = F_UNDER, [' '] = F_SPACE, ['\t'] = F_SPACE};
+
+/* The detectors that can match somewhere in s[0..n): one cheap pass, so that the usual short
+ * identifiers and words skip the scanner altogether. */
+static unsigned possible(const char *s, size_t n)
+{
+    unsigned seen = 0;
+    size_t run = 0, maxrun = 0;
+    for (size_t k = 0; k < n; k++) {
+        unsigned char c = AT(k);
+        seen |= feature[c];
+        if (is_alnum(c) || c == '+' || c == '/') {
+            if (++run > maxrun)
+                maxrun = run;
+        } else {
+            run = 0;
+        }
+    }
+    unsigned d = 0;
+    if (seen & F_AT)
+        d |= 1u << CER_MASK_DET_EMAIL;
+    if (seen & F_DIGIT)
+        d |= 1u << CER_MASK_DET_PHONE | 1u << CER_MASK_DET_CARD;
+    if ((seen & (F_DIGIT | F_DASH)) == (F_DIGIT | F_DASH))
+        d |= 1u << CER_MASK_DET_SSN;
+    if ((seen & (F_DIGIT | F_DOT)) == (F_DIGIT | F_DOT) || (seen & F_COLON))
+        d |= 1u << CER_MASK_DET_IP;
+    if (maxrun >= 20)
+        d |= 1u << CER_MASK_DET_AWS_KEY;
+    if (seen & F_DOT)
+        d |= 1u << CER_MASK_DET_JWT;
+    if (seen & F_SPACE)
+        d |= 1u << CER_MASK_DET_BEARER;
+    if ((seen & (F_DASH | F_UNDER)) || maxrun >= 30)
+        d |= 1u << CER_MASK_DET_API_KEY;
+    if ((seen & (F_EQ | F_COLON | F_DASH)) || maxrun >= 40)
+        d |= 1u << CER_MASK_DET_SECRET;
+    return d;
+}
+
 void cer__mask_scan_init(cer__mask_scan *sc, const char *s, size_t n, unsigned dets)
 {
     sc->s = s;
     sc->n = n;
     sc->pos = 0;
-    sc->dets = dets;
+    sc->base = 0;
+    sc->dets = dets ? dets & possible(s, n) : 0;
     sc->next_at = SIZE_MAX;
 }
 
@@ -553,7 +609,15 @@ bool cer__mask_next(cer__mask_scan *sc, cer__mask_hit *hit)
         if (try_at(sc, i, hit)) {
             if (hit->end <= hit->start || hit->start < i) /* never loop, never go back */
                 continue;
-            sc->pos = hit->end;
+            size_t end = hit->end;
+            hit->start += sc->base;
+            hit->end += sc->base;
+            sc->s += end;
+            sc->n -= end;
+            sc->base += end;
+            sc->pos = 0;
+            sc->next_at =
+                sc->next_at == SIZE_MAX || sc->next_at < end ? SIZE_MAX : sc->next_at - end;
             return true;
         }
     }
@@ -561,7 +625,9 @@ bool cer__mask_next(cer__mask_scan *sc, cer__mask_hit *hit)
     return false;
 }
 
-long cer__mask_scrub(const char *s, size_t n, unsigned dets, ce_buf *out, uint32_t *counts)
+/* One pass: append s with every match replaced to out; the number of matches (0: out as it
+ * was) or an error. */
+static long scrub_once(const char *s, size_t n, unsigned dets, ce_buf *out, uint32_t *counts)
 {
     cer__mask_scan sc;
     cer__mask_hit h;
@@ -595,6 +661,40 @@ long cer__mask_scrub(const char *s, size_t n, unsigned dets, ce_buf *out, uint32
         }
     }
     return hits;
+}
+
+/* Replacing a match changes what its neighbours see ("b::Mx@y.io": once the address is a
+ * placeholder, "b::" ends where an IPv6 address may end), so the masked text is scanned again
+ * until nothing matches. Placeholders never match, so every further pass replaces original text
+ * and the loop ends; in practice a second pass finds nothing. */
+long cer__mask_scrub(const char *s, size_t n, unsigned dets, ce_buf *out, uint32_t *counts)
+{
+    size_t mark = out->len;
+    long total = scrub_once(s, n, dets, out, counts);
+    if (total <= 0)
+        return total;
+    ce_buf again;
+    ce_buf_init(&again);
+    again.cap_limit = out->cap_limit;
+    for (;;) {
+        again.len = 0;
+        long more = scrub_once(out->ptr + mark, out->len - mark, dets, &again, counts);
+        if (more == 0)
+            break;
+        int rc = more < 0 ? (int)more : 0;
+        if (!rc) {
+            out->len = mark;
+            rc = ce_buf_append(out, again.ptr, again.len);
+        }
+        if (rc) {
+            out->len = mark;
+            ce_buf_free(&again);
+            return rc;
+        }
+        total += more;
+    }
+    ce_buf_free(&again);
+    return total;
 }
 
 size_t cer__mask_utf8_prefix(const char *s, size_t n, size_t chars)

@@ -35,27 +35,38 @@ typedef struct walker {
  * the name of a prompt template). */
 static bool is_content(const char *k, size_t n)
 {
-    static const char *const names[] = {"gen_ai.input.messages",
-                                        "gen_ai.output.messages",
-                                        "gen_ai.system_instructions",
-                                        "gen_ai.tool.call.arguments",
-                                        "gen_ai.tool.call.result",
-                                        "gen_ai.retrieval.query.text",
-                                        "gen_ai.retrieval.documents",
-                                        "gen_ai.prompt",
-                                        "gen_ai.completion",
-                                        "prompt",
-                                        "prompts",
-                                        "completion",
-                                        "completions",
-                                        "messages",
-                                        "input.messages",
-                                        "output.messages",
-                                        "system_instructions",
-                                        "system_prompt",
-                                        "systemPrompt"};
+#define N(s)                                                                                       \
+    {                                                                                              \
+        s, sizeof s - 1                                                                            \
+    }
+    static const struct {
+        const char *s;
+        size_t n;
+    } names[] = {N("gen_ai.input.messages"),
+                 N("gen_ai.output.messages"),
+                 N("gen_ai.system_instructions"),
+                 N("gen_ai.tool.call.arguments"),
+                 N("gen_ai.tool.call.result"),
+                 N("gen_ai.retrieval.query.text"),
+                 N("gen_ai.retrieval.documents"),
+                 N("gen_ai.prompt"),
+                 N("gen_ai.completion"),
+                 N("prompt"),
+                 N("prompts"),
+                 N("completion"),
+                 N("completions"),
+                 N("messages"),
+                 N("input.messages"),
+                 N("output.messages"),
+                 N("system_instructions"),
+                 N("system_prompt"),
+                 N("systemPrompt")};
+#undef N
+    if (n < 6 || (k[0] != 'g' && k[0] != 'p' && k[0] != 'c' && k[0] != 'm' && k[0] != 'i' &&
+                  k[0] != 'o' && k[0] != 's'))
+        return false;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (strlen(names[i]) == n && memcmp(names[i], k, n) == 0)
+        if (names[i].n == n && names[i].s[0] == k[0] && memcmp(names[i].s, k, n) == 0)
             return true;
     if (n > 14 && memcmp(k, "gen_ai.prompt.", 14) == 0)
         return !(n == 18 && memcmp(k + 14, "name", 4) == 0);
@@ -126,6 +137,20 @@ static int put(walker *w, const char *p, size_t n)
     return ce_buf_append(w->out, p, n);
 }
 
+/* Append a string token as it was written: '"', the raw body, '"'. */
+static int put_quoted(walker *w, ce_slice body)
+{
+    ce_buf *o = w->out;
+    int rc = ce_buf_reserve(o, body.len + 2);
+    if (rc)
+        return rc;
+    o->ptr[o->len] = '"';
+    memcpy(o->ptr + o->len + 1, body.ptr, body.len);
+    o->ptr[o->len + 1 + body.len] = '"';
+    o->len += body.len + 2;
+    return 0;
+}
+
 /* A string value: secret-named members lose their value; detectors replace what they find. */
 static int string_value(walker *w, size_t *pos, bool secret_name)
 {
@@ -154,9 +179,7 @@ static int string_value(walker *w, size_t *pos, bool secret_name)
             return ce__json_write_string(w->out, w->tmp.ptr, w->tmp.len);
         }
     }
-    if ((rc = put(w, "\"", 1)) || (rc = put(w, body.ptr, body.len)))
-        return rc;
-    return put(w, "\"", 1);
+    return put_quoted(w, body);
 }
 
 static int item(walker *w, size_t *pos, const char *key, size_t klen, bool *dropped);
@@ -194,8 +217,7 @@ static int object(walker *w, size_t *pos)
         if (i >= w->len || b[i] != ':')
             return syntax(w, i, "expected ':'");
         i = ce__json_ws(b, w->len, i + 1);
-        if ((kept && (rc = put(w, ",", 1))) || (rc = put(w, "\"", 1)) ||
-            (rc = put(w, body.ptr, body.len)) || (rc = put(w, "\":", 2)))
+        if ((kept && (rc = put(w, ",", 1))) || (rc = put_quoted(w, body)) || (rc = put(w, ":", 1)))
             return rc;
         if ((rc = push(w, koff, kn, -1)))
             return rc;
@@ -281,8 +303,8 @@ static int apply_rule(walker *w, size_t *pos, const cer__mask_rule *r, size_t ri
         if (differs) {
             w->changed = true;
             rc = ce__json_write_string(w->out, w->tmp.ptr, w->tmp.len);
-        } else if (!(rc = put(w, "\"", 1)) && !(rc = put(w, body.ptr, body.len))) {
-            rc = put(w, "\"", 1);
+        } else {
+            rc = put_quoted(w, body);
         }
         changed = cut;
     } else {
@@ -354,7 +376,13 @@ static int item(walker *w, size_t *pos, const char *key, size_t klen, bool *drop
                                 cer__mask_secret_name(key, klen));
     }
     size_t start = *pos;
-    int rc = ce__json_skip(b, w->len, pos, w->depth, CER_MASK_MAX_DEPTH, &w->jerr);
+    int rc;
+    if (b[start] == '-' || (b[start] >= '0' && b[start] <= '9')) {
+        bool is_int;
+        rc = ce__json_number(b, w->len, pos, &is_int, &w->jerr);
+    } else {
+        rc = ce__json_skip(b, w->len, pos, w->depth, CER_MASK_MAX_DEPTH, &w->jerr);
+    }
     return rc ? rc : put(w, b + start, *pos - start);
 }
 
@@ -392,7 +420,11 @@ int cer__mask_json(const cer_mask *m, const char *in, size_t len, ce_buf *out, b
     w->rule_hits = rule_hits;
     w->str.cap_limit = w->tmp.cap_limit = out->cap_limit;
     size_t mark = out->len, pos = ce__json_ws(in, len, 0);
-    int rc = item(w, &pos, NULL, 0, dropped);
+    int rc = ce_buf_reserve(out, len + 64); /* the usual output fits: one allocation */
+    if (rc == CE_ETOOBIG)
+        rc = 0; /* near the cap: grow as needed and fail only if it is really reached */
+    if (!rc)
+        rc = item(w, &pos, NULL, 0, dropped);
     if (!rc && ce__json_ws(in, len, pos) != len)
         rc = syntax(w, pos, "trailing bytes after the data");
     *changed = !rc && (w->changed || *dropped);

@@ -268,28 +268,36 @@ bool cer__mask_aws_key(const char *s, size_t n, size_t i, cer__mask_hit *hit)
 /* ---- secrets -------------------------------------------------------------------------------- */
 
 /* Keywords (lowercase, longest first where one is a prefix of another). */
-static const char *const secret_words[] = {"aws_secret_access_key",
-                                           "aws_secret_key",
-                                           "aws_secret",
-                                           "aws_session_token",
-                                           "secret_access_key",
-                                           "secret_key",
-                                           "client_secret",
-                                           "secret",
-                                           "passphrase",
-                                           "password",
-                                           "passwd",
-                                           "pwd",
-                                           "api_key",
-                                           "apikey",
-                                           "api-key",
-                                           "access_token",
-                                           "refresh_token",
-                                           "auth_token",
-                                           "session_token",
-                                           "id_token",
-                                           "token",
-                                           "private_key"};
+#define KW(s)                                                                                      \
+    {                                                                                              \
+        s, sizeof s - 1                                                                            \
+    }
+static const struct {
+    const char *s;
+    size_t n;
+} secret_words[] = {KW("aws_secret_access_key"),
+                    KW("aws_secret_key"),
+                    KW("aws_secret"),
+                    KW("aws_session_token"),
+                    KW("secret_access_key"),
+                    KW("secret_key"),
+                    KW("client_secret"),
+                    KW("secret"),
+                    KW("passphrase"),
+                    KW("password"),
+                    KW("passwd"),
+                    KW("pwd"),
+                    KW("api_key"),
+                    KW("apikey"),
+                    KW("api-key"),
+                    KW("access_token"),
+                    KW("refresh_token"),
+                    KW("auth_token"),
+                    KW("session_token"),
+                    KW("id_token"),
+                    KW("token"),
+                    KW("private_key")};
+#undef KW
 
 static bool value_char(unsigned char c)
 {
@@ -329,8 +337,8 @@ bool cer__mask_secret_kv(const char *s, size_t n, size_t i, cer__mask_hit *hit)
     if (c != 'a' && c != 's' && c != 'c' && c != 'p' && c != 'r' && c != 't' && c != 'i')
         return false;
     for (size_t w = 0; w < sizeof secret_words / sizeof *secret_words; w++) {
-        const char *kw = secret_words[w];
-        size_t wl = strlen(kw);
+        const char *kw = secret_words[w].s;
+        size_t wl = secret_words[w].n;
         if ((unsigned char)kw[0] != c || !starts_ci(s, n, i, kw, wl))
             continue;
         size_t j = i + wl;
@@ -441,32 +449,42 @@ bool cer__mask_pem(const char *s, size_t n, size_t i, cer__mask_hit *hit)
 /* Member names whose string values are secrets, compared lowercase without '_', '-', '.'. */
 bool cer__mask_secret_name(const char *k, size_t n)
 {
-    static const char *const names[] = {"password",
-                                        "passwd",
-                                        "pwd",
-                                        "passphrase",
-                                        "secret",
-                                        "clientsecret",
-                                        "apikey",
-                                        "apisecret",
-                                        "accesstoken",
-                                        "refreshtoken",
-                                        "idtoken",
-                                        "authtoken",
-                                        "sessiontoken",
-                                        "privatekey",
-                                        "secretkey",
-                                        "secretaccesskey",
-                                        "awssecretaccesskey",
-                                        "awssecretkey",
-                                        "awssessiontoken",
-                                        "authorization",
-                                        "proxyauthorization",
-                                        "xapikey",
-                                        "cookie",
-                                        "setcookie"};
+#define NM(s)                                                                                      \
+    {                                                                                              \
+        s, sizeof s - 1                                                                            \
+    }
+    static const struct {
+        const char *s;
+        size_t n;
+    } names[] = {NM("password"),
+                 NM("passwd"),
+                 NM("pwd"),
+                 NM("passphrase"),
+                 NM("secret"),
+                 NM("clientsecret"),
+                 NM("apikey"),
+                 NM("apisecret"),
+                 NM("accesstoken"),
+                 NM("refreshtoken"),
+                 NM("idtoken"),
+                 NM("authtoken"),
+                 NM("sessiontoken"),
+                 NM("privatekey"),
+                 NM("secretkey"),
+                 NM("secretaccesskey"),
+                 NM("awssecretaccesskey"),
+                 NM("awssecretkey"),
+                 NM("awssessiontoken"),
+                 NM("authorization"),
+                 NM("proxyauthorization"),
+                 NM("xapikey"),
+                 NM("cookie"),
+                 NM("setcookie")};
+#undef NM
     char buf[24];
     size_t m = 0;
+    if (n < 3 || n > 40)
+        return false;
     for (size_t j = 0; j < n; j++) {
         unsigned char c = (unsigned char)k[j];
         if (c == '_' || c == '-' || c == '.')
@@ -476,7 +494,7 @@ bool cer__mask_secret_name(const char *k, size_t n)
         buf[m++] = (char)(is_upper(c) ? c | 32 : c);
     }
     for (size_t x = 0; x < sizeof names / sizeof *names; x++)
-        if (strlen(names[x]) == m && memcmp(names[x], buf, m) == 0)
+        if (names[x].n == m && names[x].s[0] == buf[0] && memcmp(names[x].s, buf, m) == 0)
             return true;
     return false;
 }

@@ -246,6 +246,33 @@ TEST(hmac_rfc4231_vectors)
     }
 }
 
+/* The hash action itself (prepared HMAC states, not the one-shot primitive) on RFC 4231 cases
+ * 2 and 6 (a key longer than the SHA-256 block is hashed first). */
+TEST(hash_action_rfc4231_vectors)
+{
+    char big[132];
+    memset(big, 0xaa, 131);
+    big[131] = '\0';
+    const struct {
+        const char *key, *value, *want;
+    } v[] = {{"Jefe", "what do ya want for nothing?",
+              "hmac:5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
+             {big, "Test Using Larger Than Block-Size Key - Hash Key First",
+              "hmac:60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"}};
+    for (size_t i = 0; i < 2; i++) {
+        cer_config_mask_rule r[] = {RULE("s", "/subject", HASH, 0)};
+        cer_config_masking c = {.key = v[i].key, .rules = r, .nrules = 1};
+        cer_mask *m = cer_mask_new(&c, NULL, 0);
+        char ext[256];
+        snprintf(ext, sizeof ext, "\"subject\":\"%s\",", v[i].value);
+        ce_event *e = mk_event(ext, "{}");
+        CHECK_EQ_INT(cer_mask_apply(m, e, NULL, NULL, 0), 0);
+        CHECK_EQ_STR(attr_of(e, "subject"), v[i].want);
+        ce_event_destroy(e);
+        cer_mask_destroy(m);
+    }
+}
+
 TEST(subject_actions)
 {
     const struct {

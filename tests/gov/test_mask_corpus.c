@@ -1,6 +1,8 @@
 /* The labelled PII corpus (tests/gov/corpus/pii.tsv, made by gen_pii.py there): per-detector
  * recall over the positives and false positives over the look-alike classes, printed as a table.
- * Fails below 99% recall for any detector, or on any false positive in a negative class. */
+ * Fails below 99% recall for any detector, or on any false positive in a negative class.
+ * holdout.tsv (lines written after the detectors were tuned, never used to tune them) is
+ * evaluated the same way and printed, for information: it does not fail the test. */
 #include <stdlib.h>
 
 #include "gov/mask.h"
@@ -51,12 +53,14 @@ static unsigned scan(const char *s, size_t n)
     return found;
 }
 
-TEST(corpus_recall_and_false_positives)
+/* Evaluate one corpus file; with `gate`, fail the test on the thresholds. */
+static void evaluate(const char *rel, bool gate, int min_lines)
 {
     size_t len;
-    char *text = cer_test_read_file(cer_test_src_path("tests/gov/corpus/pii.tsv"), &len);
+    char *text = cer_test_read_file(cer_test_src_path(rel), &len);
     if (!text)
         return;
+    printf("== %s%s\n", rel, gate ? "" : " (held out, for information)");
     int pos[CER_MASK_NDETECTORS] = {0}, hit[CER_MASK_NDETECTORS] = {0};
     int other[CER_MASK_NDETECTORS] = {0}, fp[CER_MASK_NDETECTORS] = {0};
     klass classes[MAX_CLASSES];
@@ -124,10 +128,10 @@ TEST(corpus_recall_and_false_positives)
                recall, fp[d], other[d]);
         total_pos += pos[d];
         total_hit += hit[d];
-        if (pos[d] < 40)
+        if (gate && pos[d] < 40)
             cer_test_fail(__FILE__, __LINE__, "%s: only %d positives", cer_mask_detector_name(d),
                           pos[d]);
-        if (hit[d] * 100 < pos[d] * 99)
+        if (gate && hit[d] * 100 < pos[d] * 99)
             cer_test_fail(__FILE__, __LINE__, "%s: recall %.1f%% < 99%%", cer_mask_detector_name(d),
                           recall);
     }
@@ -135,10 +139,17 @@ TEST(corpus_recall_and_false_positives)
            total_pos ? 100.0 * total_hit / total_pos : 0, "negative class", "lines", "FP lines");
     for (int c = 0; c < nclasses; c++) {
         printf("%-16s %6d %10d\n", classes[c].name, classes[c].lines, classes[c].fp_lines);
-        if (classes[c].fp_lines)
+        if (gate && classes[c].fp_lines)
             cer_test_fail(__FILE__, __LINE__, "%s: %d false positives", classes[c].name,
                           classes[c].fp_lines);
     }
-    CHECK(lines > 900);
+    printf("\n");
+    CHECK(lines >= min_lines);
     free(text);
+}
+
+TEST(corpus_recall_and_false_positives)
+{
+    evaluate("tests/gov/corpus/pii.tsv", true, 900);
+    evaluate("tests/gov/corpus/holdout.tsv", false, 100);
 }
