@@ -202,7 +202,8 @@ static void *run(void *arg)
         if (!em->head && !pending && !em->stop) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 20 * 1000000L;
+            /* short while deliveries are pending, so callbacks are not held back */
+            ts.tv_nsec += (em->st.in_flight || em->buf ? 1 : 20) * 1000000L;
             if (ts.tv_nsec >= 1000000000L) {
                 ts.tv_sec++;
                 ts.tv_nsec -= 1000000000L;

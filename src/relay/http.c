@@ -610,11 +610,13 @@ static struct MHD_Daemon *start_one(relay *r, relay_listener *L, const char *add
     struct MHD_Daemon *d =
         cert ? MHD_start_daemon(flags, 0, NULL, NULL, dispatch, L, MHD_OPTION_SOCK_ADDR, &ss,
                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-                                MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_HTTPS_MEM_CERT, cert,
-                                MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END)
+                                MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_THREAD_POOL_SIZE, 2u,
+                                MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
+                                MHD_OPTION_END)
              : MHD_start_daemon(flags, 0, NULL, NULL, dispatch, L, MHD_OPTION_SOCK_ADDR, &ss,
                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-                                MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
+                                MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_THREAD_POOL_SIZE, 2u,
+                                MHD_OPTION_END);
     free(cert);
     free(key);
     if (!d) {
