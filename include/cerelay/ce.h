@@ -172,7 +172,10 @@ CE_EXTERN ce_event *ce_event_clone(const ce_event *e);
 /* Set attribute `name` from its canonical string encoding, parsed as type `t`. For the eight
  * spec attributes `t` must be their type (CE_ETYPE otherwise). Replaces an existing value.
  * Errors: CE_EBADNAME, CE_ETYPE, CE_EBADVALUE (message names the attribute and the rule),
- * CE_ELIMIT, CE_ENOMEM. On failure the event is unchanged. */
+ * CE_ELIMIT, CE_ENOMEM. On failure the event is unchanged.
+ * Memory: values live in one per-event arena; replacing a value does not reclaim the old
+ * bytes until ce_event_clear, so a loop that sets the same attribute again and again on one
+ * event grows it (build a fresh event, or clear, per message). */
 CE_EXTERN int ce_event_set(ce_event *e, const char *name, ce_type t, const char *value, size_t len,
                            char *errstr, size_t errstr_size);
 /* Convenience: set a spec attribute, or a String extension, from a NUL-terminated string
