@@ -333,13 +333,13 @@ static bool token_not_secret(const char *s, size_t i)
  * "password_hash" do not. */
 bool cer__mask_secret_kv(const char *s, size_t n, size_t i, cer__mask_hit *hit)
 {
-    unsigned char c = AT(i) | 32;
+    unsigned char c = AT(i) | 32, c2 = i + 1 < n ? AT(i + 1) | 32 : 0;
     if (c != 'a' && c != 's' && c != 'c' && c != 'p' && c != 'r' && c != 't' && c != 'i')
         return false;
     for (size_t w = 0; w < sizeof secret_words / sizeof *secret_words; w++) {
         const char *kw = secret_words[w].s;
         size_t wl = secret_words[w].n;
-        if ((unsigned char)kw[0] != c || !starts_ci(s, n, i, kw, wl))
+        if ((unsigned char)kw[0] != c || (unsigned char)kw[1] != c2 || !starts_ci(s, n, i, kw, wl))
             continue;
         size_t j = i + wl;
         if (j < n && (is_alnum(AT(j)) || AT(j) == '_' || AT(j) == '-'))
