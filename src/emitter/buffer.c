@@ -333,20 +333,23 @@ static void forward(em_buffer *b)
                 break;
             }
             *f = (fwd){b, i, off, b->gen, ev};
+            /* Recorded before the call: a sink may report the outcome from inside submit (the
+             * local-log sink appends a full batch there), and advance() only passes offsets
+             * below `next`. */
+            P->next = off + 1;
+            b->in_flight++;
             int rc = sink->ops->submit(sink->s, ev, f, err, sizeof err);
             if (rc == CER_SINK_EQUEUE) {
+                P->next = off;
+                b->in_flight--;
                 free(f);
                 P->held = ev, P->held_off = off;
                 break;
             }
-            P->next = off + 1;
-            if (rc) { /* refused before sending: permanent */
-                b->in_flight++;
+            if (rc) /* refused before sending: permanent */
                 on_remote(f, rc, err);
-                continue;
-            }
-            b->in_flight++;
         }
+        advance(b, P);
     }
     sink->ops->poll(sink->s, 0);
     if (sink->ops->fatal && sink->ops->fatal(sink->s, err, sizeof err)) {

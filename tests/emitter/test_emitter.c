@@ -666,3 +666,72 @@ TEST(disk_buffer_full_drop_oldest_and_block)
     cer_emitter_destroy(em, 0);
     rm_rf(dir);
 }
+
+/* Regression (issue 18): the destination's local-log sink appends a full batch of 256 records
+ * from inside its submit call, so the 256th record's delivery callback ran before the
+ * forwarder had recorded that it submitted that offset; when that record was the last of its
+ * partition, the buffer's position never moved past it and the event stayed in the buffer
+ * until something else arrived. A backlog of exactly 256 events in one buffer partition makes
+ * the boundary deterministic: the whole backlog is read and submitted in one pass. */
+static void fill_backlog(const char *bufdir, int n)
+{
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "kafka");
+    set(c, "kafka.brokers", "127.0.0.1:9"); /* nothing listens: everything stays on disk */
+    set(c, "kafka.topic", "t");
+    set(c, "buffer", "disk");
+    set(c, "buffer.dir", bufdir);
+    set(c, "buffer.fsync", "never");
+    set(c, "buffer.partitions", "1");
+    static outcome o;
+    memset(&o, 0, sizeof o);
+    cer_emitter_conf_set_callbacks(c, NULL, on_persisted, NULL, &o);
+    cer_emitter *em;
+    char err[256];
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    for (int i = 1; i <= n; i++) {
+        ce_event *e = make_event(i, "tenant-a");
+        CHECK_EQ_INT(cer_emitter_emit(em, e, NULL, err, sizeof err), 0);
+        ce_event_destroy(e);
+    }
+    for (int i = 0; i < 2000 && atomic_load(&o.persisted) < n; i++)
+        usleep(5000);
+    CHECK_EQ_INT(atomic_load(&o.persisted), n);
+    cer_emitter_destroy(em, 0);
+}
+
+TEST(disk_buffer_batch_boundary_is_not_stuck)
+{
+    static const int sizes[] = {255, 256, 257, 512};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        const char *dir = mkdir_tmp();
+        char bufdir[300], dest[300];
+        snprintf(bufdir, sizeof bufdir, "%s/buffer", dir);
+        snprintf(dest, sizeof dest, "%s/dest", dir);
+        fill_backlog(bufdir, sizes[k]);
+        cer_emitter_conf *c = cer_emitter_conf_new();
+        set(c, "binding", "log");
+        set(c, "log.dir", dest);
+        set(c, "log.topic", "out");
+        set(c, "buffer", "disk");
+        set(c, "buffer.dir", bufdir);
+        set(c, "buffer.fsync", "never");
+        set(c, "buffer.partitions", "1");
+        cer_emitter *em;
+        char err[256];
+        CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+        cer_emitter_conf_destroy(c);
+        int rc = cer_emitter_flush(em, 5000);
+        if (rc)
+            fprintf(stderr, "backlog of %d: flush timed out\n", sizes[k]);
+        CHECK_EQ_INT(rc, 0);
+        cer_emitter_stats st;
+        cer_emitter_stats_get(em, &st);
+        CHECK_EQ_INT(st.delivered, sizes[k]);
+        CHECK_EQ_INT(st.buffer_events, 0);
+        cer_emitter_destroy(em, 1000);
+        CHECK_EQ_INT(count_log(dest, "out", 1), sizes[k]);
+        rm_rf(dir);
+    }
+}
