@@ -336,6 +336,11 @@ CER_LOG_EXTERN void cer_log_group_close(cer_log_group *g);
  * checksum; errstr names it), CER_LOG_ELIMIT (more than 100000 entries), CER_LOG_EIO. */
 CER_LOG_EXTERN int cer_log_group_commit(cer_log_group *g, const char *topic, int32_t partition,
                                         int64_t next_offset, char *errstr, size_t errstr_size);
+/* As cer_log_group_commit for n partitions of one topic (partitions[i] -> next_offsets[i]) in
+ * one replacement of the file: one lock, one write, one fsync. n == 0 is a no-op. */
+CER_LOG_EXTERN int cer_log_group_commit_many(cer_log_group *g, const char *topic, size_t n,
+                                             const int32_t *partitions, const int64_t *next_offsets,
+                                             char *errstr, size_t errstr_size);
 /* Read the committed offset from disk. Returns 0 with *next_offset set, CER_LOG_ENOTFOUND (never
  * committed), CER_LOG_ECORRUPT, CER_LOG_EIO. */
 CER_LOG_EXTERN int cer_log_group_committed(cer_log_group *g, const char *topic, int32_t partition,

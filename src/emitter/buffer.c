@@ -1,7 +1,18 @@
-/* The emitter's disk buffer and forwarder (see buffer.h). Per partition the forwarder keeps a
- * window of offsets it submitted, [base, next); an offset's outcome is recorded in a ring of
- * flags and `base` (the committed position) advances over finished offsets only, so a crash
- * re-sends what was not yet acknowledged instead of losing it. */
+/* The emitter's disk buffer and forwarder (see buffer.h). Three threads share it:
+ *  - the emitter's thread appends (em_buffer_step): write, fsync, then the persisted callbacks;
+ *  - the forwarder thread, woken by every append, reads what is durable and submits it to the
+ *    destination at once (batches form only when there is a backlog), and serves the sink's
+ *    delivery reports;
+ *  - the committer thread records the forwarder's position every COMMIT_MS and deletes
+ *    delivered segments, so neither fsyncs of the position file nor deletions ever hold up an
+ *    append or a forward.
+ * Per partition the forwarder keeps a window of offsets it submitted, [base, next); an offset's
+ * outcome is recorded in a ring of flags and `base` (the committed position) advances over
+ * finished offsets only, so a crash re-sends what was not yet acknowledged instead of losing
+ * it. Everything below `mu` in struct em_buffer is shared and guarded by it; sink callbacks
+ * (on_remote) run on the forwarder thread with `mu` held. */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +21,9 @@
 
 #define TOPIC "events"
 enum { WINDOW = 1 << 15, MAX_HDRS = 256 };
+/* Longest wait between a position change and its commit (the crash-duplicate window), and the
+ * records forwarded in one pass before `mu` is released for the appender. */
+enum { COMMIT_MS = 10, FWD_PASS = 1024, DELETE_MS = 1000 };
 enum { FIN_NONE = 0, FIN_OK, FIN_DEAD, FIN_FAILED };
 
 typedef struct ack_ent {
@@ -25,7 +39,8 @@ typedef struct part {
     int64_t held_off;
     ack_ent *acks; /* this process's events with an opaque, by offset */
     size_t ah, an, acap;
-    bool dirty;
+    bool dirty;                      /* base moved since the committer last looked */
+    int64_t committed, deleted_upto; /* committer only: last position written, deleted below */
 } part;
 
 typedef struct fwd {
@@ -39,14 +54,20 @@ typedef struct fwd {
 struct em_buffer {
     cer_emitter *em;
     const em_conf *c;
-    cer_sink_handle wlog;
+    cer_sink_handle wlog; /* the emitter's thread only */
     cer_log *log;
-    cer_log_group *grp;
-    part *parts;
+    cer_log_group *grp; /* the committer only (and close) */
     int np;
+    pthread_t fwd_th, commit_th;
+    bool fwd_started, commit_started;
+    int64_t last_delete_ns; /* committer only */
+    pthread_mutex_t mu;
+    pthread_cond_t fwd_cv, commit_cv;
+    bool stop;
+    uint64_t appended; /* append passes: the forwarder waits for this to change */
+    part *parts;
     uint64_t gen, in_flight;
     double avg_bytes;
-    int64_t last_commit_ns;
     cer_sink_handle dlq;
 };
 
@@ -194,12 +215,15 @@ static void on_persisted(void *opaque, int err, const char *reason)
     }
     em_buffer *b = t->buf;
     em_note_persisted(em, t, 0);
+    pthread_mutex_lock(&b->mu);
     part *P = &b->parts[t->partition];
     if (t->offset + 1 > P->end)
         P->end = t->offset + 1;
-    if (b->c->on_delivery && ack_push(P, t->offset, t->opaque) != 0)
-        em_log(em, 3, "out of memory tracking an acknowledgement");
+    int rc = b->c->on_delivery ? ack_push(P, t->offset, t->opaque) : 0;
     b->avg_bytes = b->avg_bytes * 0.99 + (double)t->bytes * 0.01;
+    pthread_mutex_unlock(&b->mu);
+    if (rc)
+        em_log(em, 3, "out of memory tracking an acknowledgement");
     ce_event_destroy(t->ev);
     free(t);
 }
@@ -252,13 +276,16 @@ static void drop_oldest(em_buffer *b)
 
 static void append_pending(em_buffer *b, em_trk **pending)
 {
+    bool any = false;
     while (*pending) {
+        pthread_mutex_lock(&b->mu);
         uint64_t backlog = backlog_events(b);
-        if ((double)backlog * b->avg_bytes >= (double)b->c->buffer_max) {
-            if (!b->c->drop_oldest)
-                return; /* block: events wait in memory; emit() pushes back when that fills */
+        bool full = (double)backlog * b->avg_bytes >= (double)b->c->buffer_max;
+        if (full && b->c->drop_oldest)
             drop_oldest(b);
-        }
+        pthread_mutex_unlock(&b->mu);
+        if (full && !b->c->drop_oldest)
+            break; /* block: events wait in memory; emit() pushes back when that fills */
         em_trk *t = *pending;
         *pending = t->next;
         t->next = NULL;
@@ -267,8 +294,15 @@ static void append_pending(em_buffer *b, em_trk **pending)
         int rc = b->wlog.ops->submit(b->wlog.s, t->ev, t, err, sizeof err);
         if (rc)
             em_finish(b->em, t, rc, err);
+        any = true;
     }
-    b->wlog.ops->poll(b->wlog.s, 1); /* append what the log sink batched */
+    if (!any)
+        return;
+    b->wlog.ops->poll(b->wlog.s, 1); /* append (and fsync) what the log sink batched */
+    pthread_mutex_lock(&b->mu);
+    b->appended++;
+    pthread_cond_signal(&b->fwd_cv);
+    pthread_mutex_unlock(&b->mu);
 }
 
 /* ---- forwarding ---------------------------------------------------------------------------- */
@@ -286,20 +320,26 @@ static void reset_partitions(em_buffer *b)
     }
 }
 
-static void forward(em_buffer *b)
+/* One pass over the partitions: submit what is durable (offsets below `end`) and not yet
+ * submitted, at most FWD_PASS records. mu held. Returns true when the pass stopped at its cap
+ * (more is ready). */
+static bool forward(em_buffer *b)
 {
     cer_sink_handle *sink = em_sink(b->em);
     if (!sink->s)
-        return;
+        return false;
     char err[512];
     ce_header hdrs[MAX_HDRS];
+    int budget = FWD_PASS;
     for (int i = 0; i < b->np; i++) {
         part *P = &b->parts[i];
-        while (P->next - P->base < WINDOW) {
+        while (P->next - P->base < WINDOW && budget > 0) {
             ce_event *ev = P->held;
             int64_t off = P->held_off;
             P->held = NULL;
             if (!ev) {
+                if (P->next >= P->end)
+                    break; /* nothing durable left to read */
                 cer_log_rec rec;
                 int rc = cer_log_reader_next(P->rd, &rec, 0, err, sizeof err);
                 if (rc == CER_LOG_EAGAIN)
@@ -317,7 +357,10 @@ static void forward(em_buffer *b)
                     hdrs[k].value.len = rec.headers[k].value_len;
                 }
                 ce_kafka_message m = {{rec.key, rec.key_len}, {rec.value, rec.value_len}, hdrs, nh};
-                if (ce_kafka_decode(&m, NULL, &ev, err, sizeof err) != 0) {
+                /* No size limit here: the event was checked when it was emitted, and the
+                 * destination decides what it accepts (a refusal is a dead letter). */
+                ce_limits lim = {SIZE_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX};
+                if (ce_kafka_decode(&m, &lim, &ev, err, sizeof err) != 0) {
                     em_log(b->em, 3, "disk buffer %d@%lld is not a CloudEvent (%s): skipped", i,
                            (long long)off, err);
                     P->next = off + 1;
@@ -326,6 +369,10 @@ static void forward(em_buffer *b)
                     advance(b, P);
                     continue;
                 }
+            }
+            if (off >= P->end) { /* written but not yet persisted: its turn comes */
+                P->held = ev, P->held_off = off;
+                break;
             }
             fwd *f = malloc(sizeof *f);
             if (!f) {
@@ -338,6 +385,7 @@ static void forward(em_buffer *b)
              * below `next`. */
             P->next = off + 1;
             b->in_flight++;
+            budget--;
             int rc = sink->ops->submit(sink->s, ev, f, err, sizeof err);
             if (rc == CER_SINK_EQUEUE) {
                 P->next = off;
@@ -351,50 +399,130 @@ static void forward(em_buffer *b)
         }
         advance(b, P);
     }
-    sink->ops->poll(sink->s, 0);
-    if (sink->ops->fatal && sink->ops->fatal(sink->s, err, sizeof err)) {
-        b->gen++; /* callbacks from the old producer are now stale */
-        b->in_flight = 0;
-        if (em_sink_rebuild(b->em, on_remote) > 0)
-            reset_partitions(b);
-    }
+    return budget == 0;
 }
 
-static void commit(em_buffer *b, bool force)
+/* The forwarder thread: forward, serve delivery reports, sleep until the next append (or 1 ms
+ * while deliveries are pending, 100 ms when idle). */
+static void *forwarder(void *arg)
 {
-    int64_t now = cer_mono_ns();
-    if (!force && now - b->last_commit_ns < 100000000)
-        return;
-    b->last_commit_ns = now;
-    char err[256];
-    for (int i = 0; i < b->np; i++) {
-        part *P = &b->parts[i];
-        if (!P->dirty)
-            continue;
-        if (cer_log_group_commit(b->grp, TOPIC, i, P->base, err, sizeof err) != 0) {
-            em_log(b->em, 3, "disk buffer: cannot commit position of partition %d: %s", i, err);
+    em_buffer *b = arg;
+    cer_sink_handle *sink = em_sink(b->em);
+    char err[512];
+    pthread_mutex_lock(&b->mu);
+    while (!b->stop) {
+        uint64_t seen = b->appended;
+        bool more = forward(b);
+        if (sink->s) {
+            /* the local-log sink appends its batch only when asked to wait */
+            sink->ops->poll(sink->s, b->c->binding == BIND_LOG && b->in_flight ? 1 : 0);
+            if (b->c->binding == BIND_HTTP)
+                sink->ops->flush(sink->s, 0);
+            if (sink->ops->fatal && sink->ops->fatal(sink->s, err, sizeof err)) {
+                b->gen++; /* callbacks from the old producer are now stale */
+                b->in_flight = 0;
+                if (em_sink_rebuild(b->em, on_remote) > 0)
+                    reset_partitions(b);
+            }
+        }
+        if (more) { /* let the appender in between passes */
+            pthread_mutex_unlock(&b->mu);
+            pthread_mutex_lock(&b->mu);
             continue;
         }
-        P->dirty = false;
-        if (cer_log_delete_before(b->log, TOPIC, i, P->base, NULL, err, sizeof err) != 0)
-            em_log(b->em, 4, "disk buffer: cannot delete delivered segments: %s", err);
+        if (b->appended != seen || b->stop)
+            continue;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += (b->in_flight ? 1 : 100) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&b->fwd_cv, &b->mu, &ts);
     }
-    uint64_t backlog = backlog_events(b);
-    em_set_buffer_gauges(b->em, (uint64_t)((double)backlog * b->avg_bytes), backlog, b->in_flight);
+    pthread_mutex_unlock(&b->mu);
+    return NULL;
+}
+
+/* Record the positions that moved (one write of the group file) and refresh the gauges;
+ * every DELETE_MS (or when forced) delete the segments wholly below the positions. Called
+ * without mu. */
+static void commit(em_buffer *b, bool force)
+{
+    char err[256];
+    int32_t *ps = malloc(sizeof *ps * (size_t)b->np);
+    int64_t *os = malloc(sizeof *os * (size_t)b->np);
+    if (!ps || !os) {
+        free(ps);
+        free(os);
+        return;
+    }
+    size_t n = 0;
+    pthread_mutex_lock(&b->mu);
+    for (int i = 0; i < b->np; i++) {
+        if (!b->parts[i].dirty)
+            continue;
+        b->parts[i].dirty = false;
+        ps[n] = i;
+        os[n++] = b->parts[i].base;
+    }
+    uint64_t backlog = backlog_events(b), in_flight = b->in_flight;
+    double avg = b->avg_bytes;
+    pthread_mutex_unlock(&b->mu);
+    if (n && cer_log_group_commit_many(b->grp, TOPIC, n, ps, os, err, sizeof err) != 0) {
+        em_log(b->em, 3, "disk buffer: cannot commit its position: %s", err);
+        pthread_mutex_lock(&b->mu);
+        for (size_t k = 0; k < n; k++)
+            b->parts[ps[k]].dirty = true;
+        pthread_mutex_unlock(&b->mu);
+        n = 0;
+    }
+    for (size_t k = 0; k < n; k++)
+        b->parts[ps[k]].committed = os[k];
+    int64_t now = cer_mono_ns();
+    if (force || now - b->last_delete_ns >= (int64_t)DELETE_MS * 1000000) {
+        b->last_delete_ns = now;
+        for (int i = 0; i < b->np; i++) {
+            part *P = &b->parts[i];
+            if (P->committed <= P->deleted_upto)
+                continue;
+            if (cer_log_delete_before(b->log, TOPIC, i, P->committed, NULL, err, sizeof err) != 0)
+                em_log(b->em, 4, "disk buffer: cannot delete delivered segments: %s", err);
+            P->deleted_upto = P->committed;
+        }
+    }
+    free(ps);
+    free(os);
+    em_set_buffer_gauges(b->em, (uint64_t)((double)backlog * avg), backlog, in_flight);
+}
+
+static void *committer(void *arg)
+{
+    em_buffer *b = arg;
+    pthread_mutex_lock(&b->mu);
+    while (!b->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += COMMIT_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&b->commit_cv, &b->mu, &ts);
+        if (b->stop)
+            break;
+        pthread_mutex_unlock(&b->mu);
+        commit(b, false);
+        pthread_mutex_lock(&b->mu);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return NULL;
 }
 
 void em_buffer_step(em_buffer *b, em_trk **pending)
 {
     append_pending(b, pending);
-    forward(b);
-    cer_sink_handle *sink = em_sink(b->em);
-    if (sink->s) {
-        bool busy = b->in_flight > 0;
-        sink->ops->poll(sink->s, busy ? 5 : 0);
-        if (b->c->binding == BIND_HTTP)
-            sink->ops->flush(sink->s, 0);
-    }
-    commit(b, false);
 }
 
 /* The buffer is partitioned by the destination key so order per key survives the trip through
@@ -422,6 +550,9 @@ int em_buffer_open(em_buffer **out, cer_emitter *em, const em_conf *c, char *err
     b->c = c;
     b->np = c->buffer_partitions;
     b->avg_bytes = 600;
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->fwd_cv, NULL);
+    pthread_cond_init(&b->commit_cv, NULL);
     cer_sink_conf sc = {0};
     sc.log_dir = c->buffer_dir;
     sc.topic = TOPIC;
@@ -437,6 +568,9 @@ int em_buffer_open(em_buffer **out, cer_emitter *em, const em_conf *c, char *err
     int rc = b->wlog.ops->open(&b->wlog.s, &sc, why, sizeof why);
     if (rc) {
         snprintf(errstr, errstr_size, "disk buffer %s: %s", c->buffer_dir, why);
+        pthread_cond_destroy(&b->commit_cv);
+        pthread_cond_destroy(&b->fwd_cv);
+        pthread_mutex_destroy(&b->mu);
         free(b);
         return rc;
     }
@@ -464,8 +598,16 @@ int em_buffer_open(em_buffer **out, cer_emitter *em, const em_conf *c, char *err
             em_log(em, 6, "disk buffer partition %d: %lld events left by an earlier run", i,
                    (long long)(end - P->base));
     }
+    for (int i = 0; rc == 0 && i < b->np; i++)
+        b->parts[i].committed = b->parts[i].deleted_upto = b->parts[i].base;
     if (rc == 0)
         rc = em_sink_open(em, on_remote, why, sizeof why);
+    if (rc == 0 && pthread_create(&b->fwd_th, NULL, forwarder, b) != 0)
+        rc = CE_ENOMEM, snprintf(why, sizeof why, "cannot start the forwarder thread");
+    b->fwd_started = rc == 0;
+    if (rc == 0 && pthread_create(&b->commit_th, NULL, committer, b) != 0)
+        rc = CE_ENOMEM, snprintf(why, sizeof why, "cannot start the committer thread");
+    b->commit_started = rc == 0;
     if (rc) {
         snprintf(errstr, errstr_size, "disk buffer %s: %s", c->buffer_dir, why);
         *out = b;
@@ -483,6 +625,17 @@ void em_buffer_close(em_buffer *b)
 {
     if (!b)
         return;
+    pthread_mutex_lock(&b->mu);
+    b->stop = true;
+    pthread_cond_broadcast(&b->fwd_cv);
+    pthread_cond_broadcast(&b->commit_cv);
+    pthread_mutex_unlock(&b->mu);
+    if (b->fwd_started)
+        pthread_join(b->fwd_th, NULL);
+    if (b->commit_started)
+        pthread_join(b->commit_th, NULL);
+    /* Only this thread is left; mu is held as the sink callbacks expect. */
+    pthread_mutex_lock(&b->mu);
     cer_sink_handle *sink = em_sink(b->em);
     if (sink->s) {
         sink->ops->flush(sink->s, 0);
@@ -491,6 +644,7 @@ void em_buffer_close(em_buffer *b)
         sink->ops->close(sink->s);
         sink->s = NULL;
     }
+    pthread_mutex_unlock(&b->mu);
     if (b->grp && b->parts)
         commit(b, true);
     for (int i = 0; b->parts && i < b->np; i++) {
@@ -504,5 +658,8 @@ void em_buffer_close(em_buffer *b)
         b->dlq.ops->close(b->dlq.s);
     if (b->wlog.s)
         b->wlog.ops->close(b->wlog.s);
+    pthread_cond_destroy(&b->commit_cv);
+    pthread_cond_destroy(&b->fwd_cv);
+    pthread_mutex_destroy(&b->mu);
     free(b);
 }

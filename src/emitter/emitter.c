@@ -199,11 +199,15 @@ static void *run(void *arg)
     em_trk *pending = NULL, **pending_tail = &pending;
     for (;;) {
         pthread_mutex_lock(&em->mu);
-        if (!em->head && !pending && !em->stop) {
+        /* With the disk buffer, events left pending mean the buffer is full (policy block):
+         * wait for the forwarder to make room rather than spin. */
+        bool blocked = em->buf && pending;
+        if (!em->head && (!pending || blocked) && !em->stop) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
-            /* short while deliveries are pending, so callbacks are not held back */
-            ts.tv_nsec += (em->st.in_flight || em->buf ? 1 : 20) * 1000000L;
+            /* memory buffer: short while deliveries are pending, so callbacks are not held
+             * back; the disk buffer's own threads serve its deliveries */
+            ts.tv_nsec += (blocked ? 5 : em->st.in_flight && !em->buf ? 1 : 20) * 1000000L;
             if (ts.tv_nsec >= 1000000000L) {
                 ts.tv_sec++;
                 ts.tv_nsec -= 1000000000L;
@@ -218,7 +222,7 @@ static void *run(void *arg)
             while (*pending_tail)
                 pending_tail = &(*pending_tail)->next;
         }
-        if (em->test_fatal && em->sink.s && em->sink.ops == &cer_sink_kafka) {
+        if (em->test_fatal && !em->buf && em->sink.s && em->sink.ops == &cer_sink_kafka) {
             em->test_fatal = 0;
             cer_sink_kafka_test_fatal(em->sink.s);
         }

@@ -163,6 +163,47 @@ static int lock_group(cer_log_group *g, int *fd, char *errstr, size_t errstr_siz
     return 0;
 }
 
+int cer_log_group_commit_many(cer_log_group *g, const char *topic, size_t n,
+                              const int32_t *partitions, const int64_t *next_offsets, char *errstr,
+                              size_t errstr_size)
+{
+    if (!g || !cer_log__name_valid(topic) || (n && (!partitions || !next_offsets)))
+        return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size, "invalid commit (topic \"%s\")",
+                             topic ? topic : "(null)");
+    for (size_t i = 0; i < n; i++)
+        if (partitions[i] < 0 || next_offsets[i] < 0)
+            return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size,
+                                 "invalid commit (topic \"%s\", partition %d, offset %lld)", topic,
+                                 (int)partitions[i], (long long)next_offsets[i]);
+    if (n == 0)
+        return 0;
+    int fd;
+    int rc = lock_group(g, &fd, errstr, errstr_size);
+    if (rc)
+        return rc;
+    rc = load(g, errstr, errstr_size);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        entry *e = find(g, topic, partitions[i]);
+        if (!e) {
+            rc = cer_log__grow((void **)&g->e, &g->cap, g->n + 1, sizeof *g->e,
+                               CER_LOG__MAX_GROUP_ENTRIES);
+            if (rc) {
+                rc = cer_log__errf(rc, errstr, errstr_size, "group %s: %s", g->path,
+                                   cer_log_strerror(rc));
+                break;
+            }
+            e = &g->e[g->n++];
+            snprintf(e->topic, sizeof e->topic, "%s", topic);
+            e->partition = partitions[i];
+        }
+        e->offset = next_offsets[i];
+    }
+    if (rc == 0)
+        rc = save(g, errstr, errstr_size);
+    close(fd); /* releases the flock */
+    return rc;
+}
+
 int cer_log_group_commit(cer_log_group *g, const char *topic, int32_t partition,
                          int64_t next_offset, char *errstr, size_t errstr_size)
 {
@@ -170,32 +211,7 @@ int cer_log_group_commit(cer_log_group *g, const char *topic, int32_t partition,
         return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size,
                              "invalid commit (topic \"%s\", partition %d, offset %lld)",
                              topic ? topic : "(null)", (int)partition, (long long)next_offset);
-    int fd;
-    int rc = lock_group(g, &fd, errstr, errstr_size);
-    if (rc)
-        return rc;
-    rc = load(g, errstr, errstr_size);
-    if (rc == 0) {
-        entry *e = find(g, topic, partition);
-        if (!e) {
-            rc = cer_log__grow((void **)&g->e, &g->cap, g->n + 1, sizeof *g->e,
-                               CER_LOG__MAX_GROUP_ENTRIES);
-            if (rc)
-                rc = cer_log__errf(rc, errstr, errstr_size, "group %s: %s", g->path,
-                                   cer_log_strerror(rc));
-            else {
-                e = &g->e[g->n++];
-                snprintf(e->topic, sizeof e->topic, "%s", topic);
-                e->partition = partition;
-            }
-        }
-        if (e) {
-            e->offset = next_offset;
-            rc = save(g, errstr, errstr_size);
-        }
-    }
-    close(fd); /* releases the flock */
-    return rc;
+    return cer_log_group_commit_many(g, topic, 1, &partition, &next_offset, errstr, errstr_size);
 }
 
 int cer_log_group_committed(cer_log_group *g, const char *topic, int32_t partition,

@@ -1,8 +1,9 @@
 /* Local-log sink: stores each event as a Kafka-binding binary-mode record (ce_ headers, key,
  * data as value) in cerelay's local log, partitioned by key with Kafka's murmur2 so an event
  * lands in the same partition number as it would on Kafka. Events are appended in batches
- * (one write and, under fsync=always, one fsync per partition run) and acknowledged only
+ * (one write and, under fsync=always, one fsync per partition and batch) and acknowledged only
  * after the append returned. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,21 +103,24 @@ static int put(cer_sink *s, const void *p, size_t n, size_t *off)
     return ce_buf_append(&s->bytes, p, n);
 }
 
-static void deliver(cer_sink *s, size_t from, size_t to, int err, const char *why)
+static void deliver(cer_sink *s, size_t i, int err, const char *why)
 {
-    for (size_t i = from; i < to; i++)
-        if (s->cb)
-            s->cb(s->q[i].opaque, err, why);
+    if (s->cb)
+        s->cb(s->q[i].opaque, err, why);
 }
 
-/* Append everything queued, one append_batch per run of records with the same topic and
- * partition (order within a partition is kept). */
+/* Append everything queued: one append_batch (one write and, under fsync=always, one fsync)
+ * per topic and partition, with the records of each partition in the order they were
+ * submitted. Interleaved keys no longer cost one append per run of equal partitions. */
 static void drain(cer_sink *s)
 {
     cer_log_rec recs[BATCH_MAX];
+    size_t order[BATCH_MAX];
+    bool taken[BATCH_MAX] = {false};
     cer_log_header *hv = NULL;
     if (s->nhdrs && !(hv = malloc(sizeof *hv * s->nhdrs))) {
-        deliver(s, 0, s->qn, CE_ENOMEM, "log: out of memory");
+        for (size_t i = 0; i < s->qn; i++)
+            deliver(s, i, CE_ENOMEM, "log: out of memory");
         goto done;
     }
     for (size_t i = 0; i < s->nhdrs; i++) {
@@ -125,37 +129,44 @@ static void drain(cer_sink *s)
         hv[i].value = s->bytes.ptr + s->hdrs[i].value_off;
         hv[i].value_len = s->hdrs[i].value_len;
     }
-    for (size_t i = 0; i < s->qn; i++) {
-        qrec *r = &s->q[i];
-        recs[i] = (cer_log_rec){0};
-        recs[i].key = r->key_null ? NULL : s->bytes.ptr + r->key_off;
-        recs[i].key_len = r->key_len;
-        recs[i].value = r->value_null ? NULL : s->bytes.ptr + r->value_off;
-        recs[i].value_len = r->value_len;
-        recs[i].headers = hv ? hv + r->hdr_first : NULL;
-        recs[i].header_count = r->hdr_count;
-    }
     for (size_t i = 0; i < s->qn;) {
-        size_t j = i + 1;
+        /* the group of record i: every later record of the same topic and partition */
         const char *topic = s->bytes.ptr + s->q[i].topic_off;
-        while (j < s->qn && s->q[j].partition == s->q[i].partition &&
-               strcmp(s->bytes.ptr + s->q[j].topic_off, topic) == 0)
-            j++;
+        size_t n = 0;
+        for (size_t j = i; j < s->qn; j++) {
+            if (taken[j] || s->q[j].partition != s->q[i].partition ||
+                (j != i && strcmp(s->bytes.ptr + s->q[j].topic_off, topic) != 0))
+                continue;
+            taken[j] = true;
+            qrec *r = &s->q[j];
+            recs[n] = (cer_log_rec){0};
+            recs[n].key = r->key_null ? NULL : s->bytes.ptr + r->key_off;
+            recs[n].key_len = r->key_len;
+            recs[n].value = r->value_null ? NULL : s->bytes.ptr + r->value_off;
+            recs[n].value_len = r->value_len;
+            recs[n].headers = hv ? hv + r->hdr_first : NULL;
+            recs[n].header_count = r->hdr_count;
+            order[n++] = j;
+        }
         char why[512];
         int64_t base;
-        int rc = cer_log_append_batch(s->log, topic, s->q[i].partition, recs + i, j - i, &base, why,
-                                      sizeof why);
+        int rc =
+            cer_log_append_batch(s->log, topic, s->q[i].partition, recs, n, &base, why, sizeof why);
         if (rc) {
             char msg[600];
             snprintf(msg, sizeof msg, "log: topic '%s' partition %d: %s", topic,
                      (int)s->q[i].partition, why);
-            deliver(s, i, j, CE_EIO, msg);
+            for (size_t k = 0; k < n; k++)
+                deliver(s, order[k], CE_EIO, msg);
         } else {
-            for (size_t k = i; s->on_position && k < j; k++)
-                s->on_position(s->q[k].opaque, s->q[i].partition, base + (int64_t)(k - i));
-            deliver(s, i, j, 0, NULL);
+            for (size_t k = 0; k < n; k++) {
+                if (s->on_position)
+                    s->on_position(s->q[order[k]].opaque, s->q[i].partition, base + (int64_t)k);
+                deliver(s, order[k], 0, NULL);
+            }
         }
-        i = j;
+        while (i < s->qn && taken[i])
+            i++;
     }
 done:
     free(hv);
