@@ -45,7 +45,11 @@ extern "C" {
  *   buffer.when_full        block | drop_oldest                                   [block]
  *   buffer.fsync            always | interval | never                             [always]
  *   buffer.partitions       buffer partitions (order is kept per key)             [4]
- *   queue.max_bytes         in-memory queue cap, beyond which emit says FULL      [67108864]
+ *   queue.max_bytes         memory cap: events held (queued, or handed to the destination
+ *                           and not yet final; with the disk buffer, until persisted) plus
+ *                           librdkafka's own queue, which gets a quarter of it unless
+ *                           kafka.queue.buffering.max.kbytes is set; beyond it emit says
+ *                           CER_EQUEUE_FULL                                      [67108864]
  *   dead_letter.dir         local log directory for permanently rejected events
  *                           [buffer.dir/dead-letter, or none with the memory buffer]
  */
@@ -118,7 +122,7 @@ typedef struct cer_emitter_stats {
     uint64_t dropped;           /* removed by buffer.when_full=drop_oldest */
     uint64_t retried;           /* resubmissions after a recoverable failure */
     uint64_t producer_rebuilds; /* Kafka producer re-created after a fatal error */
-    uint64_t queue_bytes;       /* in the in-memory queue now */
+    uint64_t queue_bytes;       /* held in memory now, counted against queue.max_bytes */
     uint64_t buffer_bytes;      /* on disk, not yet delivered (estimated from record sizes) */
     uint64_t buffer_events;     /* events on disk, not yet delivered */
     uint64_t in_flight;         /* submitted to the destination, outcome pending */

@@ -215,6 +215,7 @@ static void on_persisted(void *opaque, int err, const char *reason)
     }
     em_buffer *b = t->buf;
     em_note_persisted(em, t, 0);
+    em_release(em, t->bytes);
     pthread_mutex_lock(&b->mu);
     part *P = &b->parts[t->partition];
     if (t->offset + 1 > P->end)

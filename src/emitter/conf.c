@@ -260,8 +260,17 @@ void cer_emitter_conf_set_router(cer_emitter_conf *conf, cer_route_fn fn, void *
     conf->c.route_ctx = ctx;
 }
 
+bool em_kafka_prop_set(const em_conf *c, const char *name)
+{
+    size_t n = strlen(name);
+    for (int i = 0; i < c->nkafka_props; i++)
+        if (strncmp(c->kafka_props[i], name, n) == 0 && c->kafka_props[i][n] == '=')
+            return true;
+    return false;
+}
+
 const cer_sink_ops *em_remote_sink(const em_conf *c, cer_sink_conf *sc, const char **props,
-                                   const char **headers)
+                                   const char **headers, const char *extra_prop)
 {
     memset(sc, 0, sizeof *sc);
     sc->route = c->route;
@@ -277,6 +286,8 @@ const cer_sink_ops *em_remote_sink(const em_conf *c, cer_sink_conf *sc, const ch
          * is back rather than fail events after five minutes. */
         if (c->disk && !c->kafka_timeout_set)
             props[np++] = "message.timeout.ms=0";
+        if (extra_prop && *extra_prop)
+            props[np++] = extra_prop;
         for (int i = 0; i < c->nkafka_props; i++)
             props[np++] = c->kafka_props[i];
         props[np] = NULL;

@@ -22,10 +22,12 @@ struct cer_emitter {
     volatile int test_fatal;
     /* queue (under mu) */
     em_trk *head, *tail;
-    uint64_t queue_bytes;
+    uint64_t queue_bytes; /* held: accepted, not yet final (memory) or persisted (disk) */
+    uint64_t cap;         /* queue.max_bytes less what librdkafka's own queue may hold */
+    char kafka_qkb[64];   /* "queue.buffering.max.kbytes=N" for the producer */
     /* background thread only */
     cer_sink_handle sink;
-    const char *props[EM_MAX_PROPS + 2], *headers[EM_MAX_PROPS + 1];
+    const char *props[EM_MAX_PROPS + 3], *headers[EM_MAX_PROPS + 1];
     em_trk *retry_head, *retry_tail; /* purged by a rebuild, to resubmit first (memory mode) */
     em_buffer *buf;
     int64_t last_send_ns;
@@ -61,11 +63,21 @@ static size_t event_bytes(const ce_event *ev)
 
 /* ---- final outcomes ----------------------------------------------------------------------- */
 
+void em_release(cer_emitter *em, size_t bytes)
+{
+    pthread_mutex_lock(&em->mu);
+    em->queue_bytes -= bytes < em->queue_bytes ? bytes : em->queue_bytes;
+    em->st.queue_bytes = em->queue_bytes;
+    pthread_mutex_unlock(&em->mu);
+}
+
 void em_finish(cer_emitter *em, em_trk *t, int err, const char *reason)
 {
     if (em->c.on_delivery)
         em->c.on_delivery(em->c.ctx, t->opaque, err, reason);
     pthread_mutex_lock(&em->mu);
+    em->queue_bytes -= t->bytes < em->queue_bytes ? t->bytes : em->queue_bytes;
+    em->st.queue_bytes = em->queue_bytes;
     if (err == 0)
         em->st.delivered++;
     else if (err == CER_EDEADLETTER)
@@ -114,7 +126,7 @@ static void on_remote(void *opaque, int err, const char *reason)
 int em_sink_open(cer_emitter *em, cer_delivery_cb cb, char *errstr, size_t errstr_size)
 {
     cer_sink_conf sc;
-    em->sink.ops = em_remote_sink(&em->c, &sc, em->props, em->headers);
+    em->sink.ops = em_remote_sink(&em->c, &sc, em->props, em->headers, em->kafka_qkb);
     sc.on_delivery = cb;
     return em->sink.ops->open(&em->sink.s, &sc, errstr, errstr_size);
 }
@@ -167,10 +179,7 @@ static em_trk *take_queue(cer_emitter *em)
 {
     em_trk *h = em->head;
     em->head = em->tail = NULL;
-    for (em_trk *t = h; t; t = t->next)
-        em->queue_bytes -= t->bytes;
-    em->st.queue_bytes = em->queue_bytes;
-    return h;
+    return h; /* its bytes stay counted until each event is final (or persisted) */
 }
 
 /* Memory mode: feed the sink from the retry list, then the queue; keeps what did not fit. */
@@ -284,6 +293,17 @@ int cer_emitter_new(cer_emitter **out, const cer_emitter_conf *conf, char *errst
     if (!em)
         return CE_ENOMEM;
     em_conf_copy(&em->c, c);
+    /* Memory stays under queue.max_bytes: the events the emitter holds, plus librdkafka's copy
+     * of those it was given, capped at a quarter unless the user set the producer's cap. */
+    em->cap = em->c.queue_max;
+    if (em->c.binding == BIND_KAFKA && !em_kafka_prop_set(&em->c, "queue.buffering.max.kbytes")) {
+        uint64_t kb = em->c.queue_max / 4 / 1024;
+        kb = kb < 1024 ? 1024 : kb;
+        snprintf(em->kafka_qkb, sizeof em->kafka_qkb, "queue.buffering.max.kbytes=%llu",
+                 (unsigned long long)kb);
+        em->cap =
+            em->c.queue_max > kb * 1024 * 2 ? em->c.queue_max - kb * 1024 : em->c.queue_max / 2;
+    }
     pthread_mutex_init(&em->mu, NULL);
     pthread_cond_init(&em->wake, NULL);
     pthread_cond_init(&em->done, NULL);
@@ -325,7 +345,7 @@ int cer_emitter_emit_batch(cer_emitter *em, const ce_event *const *evs, size_t n
         total += event_bytes(evs[i]);
     }
     pthread_mutex_lock(&em->mu);
-    int full = em->queue_bytes + total > em->c.queue_max, closing = em->closing;
+    int full = em->queue_bytes + total > em->cap, closing = em->closing;
     if (full && !closing)
         em->st.rejected_full += n;
     pthread_mutex_unlock(&em->mu);
@@ -402,11 +422,11 @@ int cer_emitter_emit(cer_emitter *em, const ce_event *ev, void *opaque, char *er
         snprintf(errstr, errstr_size, "emitter is shutting down");
         return CER_ECLOSED;
     }
-    if (em->queue_bytes + bytes > em->c.queue_max) {
+    if (em->queue_bytes + bytes > em->cap) {
         em->st.rejected_full++;
         pthread_mutex_unlock(&em->mu);
-        snprintf(errstr, errstr_size, "emitter queue full (%llu bytes queued)",
-                 (unsigned long long)em->queue_bytes);
+        snprintf(errstr, errstr_size, "emitter memory full (%llu bytes held, cap %llu)",
+                 (unsigned long long)em->queue_bytes, (unsigned long long)em->cap);
         return CER_EQUEUE_FULL;
     }
     pthread_mutex_unlock(&em->mu);

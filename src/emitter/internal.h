@@ -63,8 +63,14 @@ typedef struct em_trk {
 void em_conf_copy(em_conf *dst, const em_conf *src);
 void em_conf_free(em_conf *c);
 /* Fill a sink configuration for the remote destination; strings borrow from `c`. */
+/* `extra_prop` (may be NULL or "") is one more librdkafka "name=value" applied before the
+ * user's properties. props must have room for EM_MAX_PROPS + 3 entries. */
 const cer_sink_ops *em_remote_sink(const em_conf *c, cer_sink_conf *sc, const char **props,
-                                   const char **headers);
+                                   const char **headers, const char *extra_prop);
+/* Did the user set librdkafka property `name` (kafka.<name>)? */
+bool em_kafka_prop_set(const em_conf *c, const char *name);
+/* Bytes of an event no longer held in memory (persisted to the disk buffer). */
+void em_release(cer_emitter *em, size_t bytes);
 
 /* Tests only: make the Kafka producer raise a fatal error on the background thread's next
  * turn (the emitter must rebuild it without losing events). */

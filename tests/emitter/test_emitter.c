@@ -810,3 +810,51 @@ TEST(disk_buffer_idle_event_forwarded_at_once)
     CHECK_EQ_INT(count_log(dest, "out", 1), ROUNDS);
     rm_rf(dir);
 }
+
+/* Memory is bounded while the destination is down (issue 11): every accepted event counts
+ * against queue.max_bytes until its final outcome, including those handed to librdkafka, so
+ * emit pushes back (CER_EQUEUE_FULL) instead of piling events up behind a full producer. */
+TEST(memory_bounded_while_destination_down)
+{
+    static outcome o;
+    memset(&o, 0, sizeof o);
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "kafka");
+    set(c, "kafka.brokers", "127.0.0.1:9"); /* nothing listens */
+    set(c, "kafka.topic", "t");
+    set(c, "queue.max_bytes", "8388608");
+    cer_emitter_conf_set_callbacks(c, on_delivery, NULL, NULL, &o);
+    cer_emitter *em;
+    char err[256];
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    static char big[10001];
+    memset(big, 'x', sizeof big - 1);
+    char data[10100];
+    snprintf(data, sizeof data, "{\"pad\":\"%s\"}", big);
+    long accepted = 0, full = 0;
+    for (int i = 1; i <= 10000; i++) { /* 100 MB offered */
+        ce_event *e = make_event(i, "tenant-a");
+        ce_event_set_data(e, CE_DATA_JSON, data, strlen(data), err, sizeof err);
+        int rc = cer_emitter_emit(em, e, (void *)(uintptr_t)(i % 4096), err, sizeof err);
+        ce_event_destroy(e);
+        if (rc == CER_EQUEUE_FULL)
+            full++;
+        else if (rc == 0)
+            accepted++;
+        else
+            CHECK_EQ_INT(rc, 0);
+        if (i % 500 == 0)
+            usleep(20000); /* give the background thread turns to move events on */
+    }
+    cer_emitter_stats st;
+    cer_emitter_stats_get(em, &st);
+    fprintf(stderr, "accepted %ld, refused %ld, held %llu bytes\n", accepted, full,
+            (unsigned long long)st.queue_bytes);
+    CHECK(full > 0);
+    CHECK(accepted * 10000 <= 8L << 20);
+    CHECK(st.queue_bytes <= 8u << 20);
+    CHECK(st.queue_bytes > 0); /* the gauge tells the truth: events are held */
+    cer_emitter_destroy(em, 0);
+    CHECK_EQ_INT(o.ok + o.failed, accepted); /* each accepted event got its one outcome */
+}
