@@ -21,6 +21,10 @@ extern "C" {
 #define CER_EDELIVERY   (-103) /* delivery callback: the destination refused or failed */
 #define CER_EDROPPED    (-104) /* delivery callback: dropped by the drop_oldest buffer policy */
 #define CER_EDEADLETTER (-105) /* delivery callback: rejected permanently, sent to dead letters */
+#define CER_EREJECTED                                                                              \
+    (-106) /* delivery callback: the destination can never take this event                         \
+            * (larger than it accepts, invalid, a 4xx answer) and no dead                          \
+            * letter is configured: retrying cannot succeed */
 
 /* Configuration: string properties, set one by one (librdkafka style), so the set of settings
  * can grow without changing the ABI. Keys (defaults in brackets):
@@ -50,8 +54,11 @@ extern "C" {
  *                           librdkafka's own queue, which gets a quarter of it unless
  *                           kafka.queue.buffering.max.kbytes is set; beyond it emit says
  *                           CER_EQUEUE_FULL                                      [67108864]
- *   dead_letter.dir         local log directory for permanently rejected events
- *                           [buffer.dir/dead-letter, or none with the memory buffer]
+ *   dead_letter.dir         local log directory for permanently rejected events (too large
+ *                           for the destination, invalid, a 4xx answer), each with its reason
+ *                           in the deadletterreason attribute
+ *                           [buffer.dir/dead-letter, or none with the memory buffer: then
+ *                           such events end with CER_EREJECTED]
  */
 typedef struct cer_emitter_conf cer_emitter_conf;
 
@@ -63,10 +70,10 @@ CE_EXTERN int cer_emitter_conf_set(cer_emitter_conf *c, const char *key, const c
                                    char *errstr, size_t errstr_size);
 
 /* Outcome of one emitted event, reported exactly once, from the emitter's background thread:
- * err 0 when the destination acknowledged it, else CER_EDELIVERY, CER_EDEADLETTER, CER_EDROPPED
- * or a ce_err code, with a human-readable reason valid during the call. `opaque` is what was
- * passed to cer_emitter_emit. With the disk buffer, events still on disk when the process ends
- * are delivered by a later process, whose callbacks get opaque NULL. */
+ * err 0 when the destination acknowledged it, else CER_EDELIVERY, CER_EDEADLETTER, CER_EREJECTED,
+ * CER_EDROPPED or a ce_err code, with a human-readable reason valid during the call. `opaque` is
+ * what was passed to cer_emitter_emit. With the disk buffer, events still on disk when the process
+ * ends are delivered by a later process, whose callbacks get opaque NULL. */
 typedef void (*cer_delivery_fn)(void *ctx, void *opaque, int err, const char *reason);
 /* Called once an event is durably stored in the disk buffer (the relay's ack: local), from the
  * background thread; err != 0 when the append failed (then the delivery callback also fires
@@ -119,6 +126,7 @@ typedef struct cer_emitter_stats {
     uint64_t delivered;         /* acknowledged by the destination */
     uint64_t failed;            /* final failures other than dead letters and drops */
     uint64_t dead_lettered;     /* permanently rejected, written to dead letters */
+    uint64_t rejected;          /* permanently rejected, no dead letter configured */
     uint64_t dropped;           /* removed by buffer.when_full=drop_oldest */
     uint64_t retried;           /* resubmissions after a recoverable failure */
     uint64_t producer_rebuilds; /* Kafka producer re-created after a fatal error */

@@ -68,7 +68,6 @@ struct em_buffer {
     part *parts;
     uint64_t gen, in_flight;
     double avg_bytes;
-    cer_sink_handle dlq;
 };
 
 /* ---- acknowledgements of this process's events --------------------------------------------- */
@@ -125,36 +124,6 @@ static void advance(em_buffer *b, part *P)
     }
 }
 
-/* Write a permanently rejected event to the dead-letter log, with the reason as an extension
- * attribute. Returns 0 when it is safely stored. */
-static int dead_letter(em_buffer *b, ce_event *ev, const char *reason)
-{
-    char err[512];
-    if (!b->dlq.s) {
-        if (!b->c->dlq_dir && !b->c->buffer_dir)
-            return CE_EINVAL;
-        char dir[4096];
-        if (b->c->dlq_dir)
-            snprintf(dir, sizeof dir, "%s", b->c->dlq_dir);
-        else
-            snprintf(dir, sizeof dir, "%s/dead-letter", b->c->buffer_dir);
-        cer_sink_conf sc = {0};
-        sc.log_dir = dir;
-        sc.topic = "dead-letter";
-        sc.fsync = "always";
-        b->dlq.ops = &cer_sink_log;
-        if (b->dlq.ops->open(&b->dlq.s, &sc, err, sizeof err) != 0) {
-            em_log(b->em, 3, "cannot open the dead-letter log %s: %s", dir, err);
-            b->dlq.s = NULL;
-            return CE_EIO;
-        }
-    }
-    ce_event_set_str(ev, "deadletterreason", reason, NULL, 0);
-    if (b->dlq.ops->submit(b->dlq.s, ev, NULL, err, sizeof err) != 0)
-        return CE_EIO;
-    return b->dlq.ops->flush(b->dlq.s, 10000);
-}
-
 static void on_remote(void *opaque, int err, const char *reason)
 {
     fwd *f = opaque;
@@ -174,7 +143,7 @@ static void on_remote(void *opaque, int err, const char *reason)
     uint8_t fin = FIN_OK;
     int code = 0;
     if (err) {
-        if (dead_letter(b, f->ev, reason ? reason : "rejected") == 0) {
+        if (em_dead_letter(b->em, f->ev, reason ? reason : "rejected") == 0) {
             fin = FIN_DEAD;
             code = CER_EDEADLETTER;
             em_log(b->em, 4, "event at buffer %d@%lld rejected permanently (%s): dead-lettered",
@@ -655,8 +624,6 @@ void em_buffer_close(em_buffer *b)
     }
     free(b->parts);
     cer_log_group_close(b->grp);
-    if (b->dlq.s)
-        b->dlq.ops->close(b->dlq.s);
     if (b->wlog.s)
         b->wlog.ops->close(b->wlog.s);
     pthread_cond_destroy(&b->commit_cv);

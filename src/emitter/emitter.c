@@ -31,6 +31,8 @@ struct cer_emitter {
     em_trk *retry_head, *retry_tail; /* purged by a rebuild, to resubmit first (memory mode) */
     em_buffer *buf;
     int64_t last_send_ns;
+    pthread_mutex_t dlq_mu;
+    cer_sink_handle dlq; /* opened on the first dead letter */
     /* counters (under mu) */
     cer_emitter_stats st;
     uint64_t finished; /* events with a final outcome */
@@ -84,6 +86,8 @@ void em_finish(cer_emitter *em, em_trk *t, int err, const char *reason)
         em->st.dead_lettered++;
     else if (err == CER_EDROPPED)
         em->st.dropped++;
+    else if (err == CER_EREJECTED)
+        em->st.rejected++;
     else
         em->st.failed++;
     if (em->st.in_flight)
@@ -102,6 +106,51 @@ void em_count_retry(cer_emitter *em)
     pthread_mutex_unlock(&em->mu);
 }
 
+int em_dead_letter(cer_emitter *em, ce_event *ev, const char *reason)
+{
+    char err[512];
+    int rc = 0;
+    pthread_mutex_lock(&em->dlq_mu);
+    if (!em->dlq.s) {
+        char dir[4096];
+        if (em->c.dlq_dir)
+            snprintf(dir, sizeof dir, "%s", em->c.dlq_dir);
+        else if (em->c.disk && em->c.buffer_dir)
+            snprintf(dir, sizeof dir, "%s/dead-letter", em->c.buffer_dir);
+        else
+            rc = CE_EINVAL; /* none configured */
+        cer_sink_conf sc = {0};
+        sc.log_dir = dir;
+        sc.topic = "dead-letter";
+        sc.fsync = "always";
+        em->dlq.ops = &cer_sink_log;
+        if (rc == 0 && em->dlq.ops->open(&em->dlq.s, &sc, err, sizeof err) != 0) {
+            em_log(em, 3, "cannot open the dead-letter log %s: %s", dir, err);
+            em->dlq.s = NULL;
+            rc = CE_EIO;
+        }
+    }
+    if (rc == 0 && ce_event_set_str(ev, "deadletterreason", reason, NULL, 0) != 0)
+        rc = CE_ENOMEM;
+    if (rc == 0 && em->dlq.ops->submit(em->dlq.s, ev, NULL, err, sizeof err) != 0)
+        rc = CE_EIO;
+    if (rc == 0)
+        rc = em->dlq.ops->flush(em->dlq.s, 10000);
+    pthread_mutex_unlock(&em->dlq_mu);
+    return rc;
+}
+
+/* A permanent refusal in memory mode: to the dead letters when configured, else reported as
+ * CER_EREJECTED; either way with the reason. */
+static void finish_rejected(cer_emitter *em, em_trk *t, const char *reason)
+{
+    reason = reason ? reason : "rejected";
+    int rc = em_dead_letter(em, t->ev, reason);
+    if (rc == 0)
+        em_log(em, 4, "event rejected permanently (%s): dead-lettered", reason);
+    em_finish(em, t, rc == 0 ? CER_EDEADLETTER : CER_EREJECTED, reason);
+}
+
 /* Delivery callback of the remote sink (memory mode; buffer.c has its own). */
 static void on_remote(void *opaque, int err, const char *reason)
 {
@@ -118,7 +167,10 @@ static void on_remote(void *opaque, int err, const char *reason)
         em_count_retry(em);
         return;
     }
-    em_finish(em, t, err ? CER_EDELIVERY : 0, reason);
+    if (err == CER_SINK_EREJECTED)
+        finish_rejected(em, t, reason);
+    else
+        em_finish(em, t, err ? CER_EDELIVERY : 0, reason);
 }
 
 /* ---- the remote sink ---------------------------------------------------------------------- */
@@ -163,6 +215,10 @@ static int em_submit(cer_emitter *em, em_trk *t)
     int rc = em->sink.ops->submit(em->sink.s, t->ev, t, err, sizeof err);
     if (rc == CER_SINK_EQUEUE)
         return rc;
+    if (rc == CER_SINK_EREJECTED) {
+        finish_rejected(em, t, err);
+        return 0;
+    }
     if (rc) {
         em_finish(em, t, CER_EDELIVERY, err);
         return 0;
@@ -305,6 +361,7 @@ int cer_emitter_new(cer_emitter **out, const cer_emitter_conf *conf, char *errst
             em->c.queue_max > kb * 1024 * 2 ? em->c.queue_max - kb * 1024 : em->c.queue_max / 2;
     }
     pthread_mutex_init(&em->mu, NULL);
+    pthread_mutex_init(&em->dlq_mu, NULL);
     pthread_cond_init(&em->wake, NULL);
     pthread_cond_init(&em->done, NULL);
     int rc;
@@ -476,6 +533,8 @@ void em_note_buffer_done(cer_emitter *em, int err, uint64_t n)
         em->st.dropped += n;
     else if (err == CER_EDEADLETTER)
         em->st.dead_lettered += n;
+    else if (err == CER_EREJECTED)
+        em->st.rejected += n;
     else
         em->st.failed += n;
     em->finished += n;
@@ -562,7 +621,10 @@ void cer_emitter_destroy(cer_emitter *em, int drain_timeout_ms)
         em_finish(em, em->retry_head, CER_EDELIVERY, "emitter closed before the event was sent");
         em->retry_head = n;
     }
+    if (em->dlq.s)
+        em->dlq.ops->close(em->dlq.s);
     em_conf_free(&em->c);
+    pthread_mutex_destroy(&em->dlq_mu);
     pthread_cond_destroy(&em->wake);
     pthread_cond_destroy(&em->done);
     pthread_mutex_destroy(&em->mu);

@@ -69,6 +69,10 @@ const cer_sink_ops *em_remote_sink(const em_conf *c, cer_sink_conf *sc, const ch
                                    const char **headers, const char *extra_prop);
 /* Did the user set librdkafka property `name` (kafka.<name>)? */
 bool em_kafka_prop_set(const em_conf *c, const char *name);
+/* Write `ev` (modified: deadletterreason is set) to the dead-letter log: dead_letter.dir, else
+ * buffer.dir/dead-letter with the disk buffer. Returns 0 once it is stored (fsynced),
+ * CE_EINVAL when none is configured, CE_EIO. Thread-safe. */
+int em_dead_letter(cer_emitter *em, ce_event *ev, const char *reason);
 /* Bytes of an event no longer held in memory (persisted to the disk buffer). */
 void em_release(cer_emitter *em, size_t bytes);
 

@@ -433,8 +433,8 @@ static size_t finished(cer_sink *s, slot *sl, CURLcode cc, long status)
         if (!retry && probe)
             s->degraded = false; /* the server is up; this request is at fault */
     }
-    if (!retry)
-        return complete(s, r, CER_SINK_ETRANSPORT, why);
+    if (!retry) /* a 4xx answer other than 408/429: this request can never succeed */
+        return complete(s, r, cc == CURLE_OK ? CER_SINK_EREJECTED : CER_SINK_ETRANSPORT, why);
     s->degraded = true;
     s->epoch++;
     if (s->max_attempts > 0 && r->attempts >= s->max_attempts) {

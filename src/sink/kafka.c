@@ -2,6 +2,7 @@
  * librdkafka. An event counts as delivered only on its delivery report. Defaults favour no
  * loss: idempotent producer, acks=all; every librdkafka property can be overridden. */
 #include <librdkafka/rdkafka.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,14 @@ struct cer_sink {
     char fatal_reason[320];
 };
 
+/* Errors that no retry can cure: the record itself is refused (its size or its form). */
+static bool permanent(rd_kafka_resp_err_t e)
+{
+    return e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || e == RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE ||
+           e == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE || e == RD_KAFKA_RESP_ERR_INVALID_MSG ||
+           e == RD_KAFKA_RESP_ERR_INVALID_RECORD;
+}
+
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     cer_sink *s = opaque;
@@ -37,7 +46,8 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         m->err == RD_KAFKA_RESP_ERR__FATAL || (s->fatal && rd_kafka_fatal_error(s->rk, NULL, 0)))
         s->cb(m->_private, CER_SINK_EPURGED, rd_kafka_err2str(m->err));
     else if (m->err)
-        s->cb(m->_private, CER_SINK_ETRANSPORT, rd_kafka_err2str(m->err));
+        s->cb(m->_private, permanent(m->err) ? CER_SINK_EREJECTED : CER_SINK_ETRANSPORT,
+              rd_kafka_err2str(m->err));
     else
         s->cb(m->_private, 0, NULL);
 }
@@ -206,6 +216,13 @@ static int sink_submit(cer_sink *s, const ce_event *ev, void *opaque, char *errs
          * was not taken, the caller submits it again later. */
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL || err == RD_KAFKA_RESP_ERR__FATAL)
             return CER_SINK_EQUEUE;
+        if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+            snprintf(errstr, errstr_size,
+                     "kafka: topic '%s': the record (%zu bytes of value, %zu headers) is larger "
+                     "than the producer's message.max.bytes",
+                     topic, m.value.len, m.header_count);
+            return CER_SINK_EREJECTED;
+        }
         snprintf(errstr, errstr_size, "kafka: topic '%s': %s", topic, rd_kafka_err2str(err));
         return CER_SINK_ETRANSPORT;
     }

@@ -19,6 +19,9 @@ typedef void (*cer_delivery_cb)(void *opaque, int err, const char *reason);
 #define CER_SINK_ETRANSPORT -101 /* the destination failed or refused the event */
 #define CER_SINK_ETIMEOUT   -102 /* flush timed out with events still in flight */
 #define CER_SINK_EPURGED    -103 /* not sent: the sink was closed or rebuilt first */
+#define CER_SINK_EREJECTED                                                                         \
+    -104 /* the destination can never take this event (too large,                                  \
+            invalid, a 4xx answer): retrying cannot succeed */
 
 /* Configuration common to every sink; fields a sink does not use are ignored. */
 typedef struct cer_sink_conf {

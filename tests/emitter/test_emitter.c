@@ -858,3 +858,138 @@ TEST(memory_bounded_while_destination_down)
     cer_emitter_destroy(em, 0);
     CHECK_EQ_INT(o.ok + o.failed, accepted); /* each accepted event got its one outcome */
 }
+
+/* An event larger than the destination takes (librdkafka's message.max.bytes, 1,000,000 by
+ * default) can never be delivered: it ends in the dead letters with the reason, or without
+ * them as CER_EREJECTED, never as a retryable failure and never silently (issue 11). The
+ * checks happen in the producer, so no broker is needed. */
+typedef struct last_outcome {
+    atomic_int n, err;
+    char reason[512];
+} last_outcome;
+
+static void on_last(void *ctx, void *opaque, int err, const char *reason)
+{
+    (void)opaque;
+    last_outcome *o = ctx;
+    snprintf(o->reason, sizeof o->reason, "%s", reason ? reason : "");
+    atomic_store(&o->err, err);
+    atomic_fetch_add(&o->n, 1);
+}
+
+static ce_event *oversize_event(int i)
+{
+    size_t n = 1500000;
+    char *data = malloc(n + 16), err[256];
+    CHECK(data != NULL);
+    int k = snprintf(data, n + 16, "{\"pad\":\"");
+    memset(data + k, 'y', n);
+    strcpy(data + k + n, "\"}");
+    ce_event *e = make_event(i, "tenant-a");
+    CHECK_EQ_INT(ce_event_set_data(e, CE_DATA_JSON, data, strlen(data), err, sizeof err), 0);
+    free(data);
+    return e;
+}
+
+/* Read the dead-letter log: the count, and the last reason. */
+static long read_dead_letters(const char *dir, char *reason, size_t cap)
+{
+    long n = 0;
+    char err[256];
+    cer_log_conf *lc = cer_log_conf_new();
+    cer_log_conf_set(lc, "max.record.bytes", "4194304", err, sizeof err);
+    cer_log_reader *r;
+    if (cer_log_reader_open(&r, dir, "dead-letter", 0, lc, err, sizeof err) == 0) {
+        cer_log_rec rec;
+        while (cer_log_reader_next(r, &rec, 0, err, sizeof err) == 0) {
+            n++;
+            for (size_t h = 0; h < rec.header_count; h++)
+                if (rec.headers[h].name_len == strlen("ce_deadletterreason") &&
+                    memcmp(rec.headers[h].name, "ce_deadletterreason", rec.headers[h].name_len) ==
+                        0)
+                    snprintf(reason, cap, "%.*s", (int)rec.headers[h].value_len,
+                             (const char *)rec.headers[h].value);
+        }
+        cer_log_reader_close(r);
+    }
+    cer_log_conf_destroy(lc);
+    return n;
+}
+
+TEST(oversize_event_rejected_permanently)
+{
+    for (int with_dlq = 0; with_dlq < 2; with_dlq++) {
+        const char *dir = mkdir_tmp();
+        char dlq[300];
+        snprintf(dlq, sizeof dlq, "%s/dlq", dir);
+        static last_outcome o;
+        memset(&o, 0, sizeof o);
+        cer_emitter_conf *c = cer_emitter_conf_new();
+        set(c, "binding", "kafka");
+        set(c, "kafka.brokers", "127.0.0.1:9");
+        set(c, "kafka.topic", "t");
+        if (with_dlq)
+            set(c, "dead_letter.dir", dlq);
+        cer_emitter_conf_set_callbacks(c, on_last, NULL, NULL, &o);
+        cer_emitter *em;
+        char err[256];
+        CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+        cer_emitter_conf_destroy(c);
+        ce_event *e = oversize_event(1);
+        CHECK_EQ_INT(cer_emitter_emit(em, e, NULL, err, sizeof err), 0);
+        ce_event_destroy(e);
+        CHECK_EQ_INT(cer_emitter_flush(em, 10000), 0);
+        CHECK_EQ_INT(atomic_load(&o.n), 1);
+        CHECK_EQ_INT(atomic_load(&o.err), with_dlq ? CER_EDEADLETTER : CER_EREJECTED);
+        CHECK_CONTAINS(o.reason, "message.max.bytes");
+        cer_emitter_stats st;
+        cer_emitter_stats_get(em, &st);
+        CHECK_EQ_INT(with_dlq ? st.dead_lettered : st.rejected, 1);
+        cer_emitter_destroy(em, 1000);
+        if (with_dlq) {
+            char reason[512] = "";
+            CHECK_EQ_INT(read_dead_letters(dlq, reason, sizeof reason), 1);
+            CHECK_CONTAINS(reason, "message.max.bytes");
+        }
+        rm_rf(dir);
+    }
+}
+
+/* Through the disk buffer: the event is persisted (so ack: local answers 2xx), read back whole
+ * (the buffer's reader applies no size limit of its own) and dead-lettered with its reason. */
+TEST(oversize_event_through_disk_buffer_is_dead_lettered)
+{
+    const char *dir = mkdir_tmp();
+    char bufdir[300], dlq[300];
+    snprintf(bufdir, sizeof bufdir, "%s/buffer", dir);
+    snprintf(dlq, sizeof dlq, "%s/buffer/dead-letter", dir);
+    static last_outcome o;
+    memset(&o, 0, sizeof o);
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "kafka");
+    set(c, "kafka.brokers", "127.0.0.1:9");
+    set(c, "kafka.topic", "t");
+    set(c, "buffer", "disk");
+    set(c, "buffer.dir", bufdir);
+    cer_emitter_conf_set_callbacks(c, on_last, NULL, NULL, &o);
+    cer_emitter *em;
+    char err[256];
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    ce_event *e = oversize_event(1);
+    CHECK_EQ_INT(cer_emitter_emit(em, e, (void *)1, err, sizeof err), 0);
+    ce_event_destroy(e);
+    CHECK_EQ_INT(cer_emitter_flush(em, 10000), 0);
+    CHECK_EQ_INT(atomic_load(&o.n), 1);
+    CHECK_EQ_INT(atomic_load(&o.err), CER_EDEADLETTER);
+    cer_emitter_stats st;
+    cer_emitter_stats_get(em, &st);
+    CHECK_EQ_INT(st.persisted, 1);
+    CHECK_EQ_INT(st.dead_lettered, 1);
+    CHECK_EQ_INT(st.buffer_events, 0);
+    cer_emitter_destroy(em, 1000);
+    char reason[512] = "";
+    CHECK_EQ_INT(read_dead_letters(dlq, reason, sizeof reason), 1);
+    CHECK_CONTAINS(reason, "message.max.bytes");
+    rm_rf(dir);
+}

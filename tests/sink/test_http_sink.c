@@ -467,7 +467,7 @@ TEST(status_400_is_permanent)
     for (int i = 0; i < 5; i++)
         cer_sink_http.poll(s, 50);
     CHECK_EQ_INT(o.failed, 1);
-    CHECK_EQ_INT(o.last_err, CER_SINK_ETRANSPORT);
+    CHECK_EQ_INT(o.last_err, CER_SINK_EREJECTED);
     char want[256];
     snprintf(want, sizeof want, "http: status 400 from %s: {\"title\":\"scripted failure\"}",
              st.url);
