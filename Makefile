@@ -3,6 +3,7 @@
 # ASan+UBSan build and short fuzzer runs.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= build-fuzz
 GEN        := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
@@ -10,7 +11,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 600
 CTEST_ARGS ?=
 
-.PHONY: all build deps run test test-asan fuzz fuzz-smoke bench format format-check \
+.PHONY: all build deps run test test-asan test-tsan fuzz fuzz-smoke bench format format-check \
         kafka kafka-stop clean help
 
 all: build
@@ -20,6 +21,7 @@ help:
 	@echo "make            build everything into $(BUILD)/ (program: $(BUILD)/cerelay)"
 	@echo "make test       install missing packages, build, run every test (+ASan, fuzz smoke)"
 	@echo "make test-asan  the suite under AddressSanitizer+UndefinedBehaviorSanitizer"
+	@echo "make test-tsan  the threaded libraries' tests (log, sink, emitter) under ThreadSanitizer"
 	@echo "make fuzz       run every fuzzer for FUZZ_LONG_SECONDS (default 600) each"
 	@echo "make bench      build and run the benchmarks"
 	@echo "make kafka      start the local Apache Kafka 3.9.1 test broker"
@@ -43,6 +45,16 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+# The emitter's threads (appender, forwarder, committer), the log's group commit and the sinks
+# under ThreadSanitizer. librdkafka is not instrumented, so tests that need the broker's
+# callbacks are left to the other builds (TSAN_TESTS selects).
+TSAN_TESTS ?= ^(log|emitter/test_emitter/)
+test-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) $(GEN) -DCMAKE_BUILD_TYPE=Debug -DCER_TSAN=ON
+	cmake --build $(TSAN_BUILD) -j $(JOBS)
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)' $(CTEST_ARGS)
 
 $(FUZZ_BUILD)/build.ninja:
 	CC=clang cmake -S . -B $(FUZZ_BUILD) $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCER_FUZZ=ON

@@ -31,6 +31,7 @@ enum { FIN_NONE = 0, FIN_OK, FIN_DEAD, FIN_FAILED };
 typedef struct ack_ent {
     int64_t offset;
     void *opaque;
+    bool done; /* reported */
 } ack_ent;
 
 typedef struct part {
@@ -88,24 +89,36 @@ static int ack_push(part *P, int64_t off, void *opaque)
         P->ah = 0;
         P->acap = ncap;
     }
-    P->acks[(P->ah + P->an) % P->acap] = (ack_ent){off, opaque};
+    P->acks[(P->ah + P->an) % P->acap] = (ack_ent){off, opaque, false};
     P->an++;
     return 0;
 }
 
-/* Report the outcome of `off` to the caller who emitted it in this process, if any. */
+/* Report the outcome of `off` to the caller who emitted it in this process, if any. Outcomes
+ * may come out of order (the events of one buffer partition go to several destination
+ * partitions), so the entry is looked up (entries are in offset order: appends are), marked,
+ * and the ring's head moves past reported entries only. */
 static void ack_report(em_buffer *b, part *P, int64_t off, int err, const char *reason)
 {
-    while (P->an && P->acks[P->ah].offset < off) { /* finished without a report (dropped) */
-        P->ah = (P->ah + 1) % P->acap;
-        P->an--;
+    size_t lo = 0, hi = P->an;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (P->acks[(P->ah + mid) % P->acap].offset < off)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    if (P->an && P->acks[P->ah].offset == off) {
-        void *opaque = P->acks[P->ah].opaque;
+    if (lo < P->an) {
+        ack_ent *e = &P->acks[(P->ah + lo) % P->acap];
+        if (e->offset == off && !e->done) {
+            e->done = true;
+            if (b->c->on_delivery)
+                b->c->on_delivery(b->c->ctx, e->opaque, err, reason);
+        }
+    }
+    while (P->an && P->acks[P->ah].done) {
         P->ah = (P->ah + 1) % P->acap;
         P->an--;
-        if (b->c->on_delivery)
-            b->c->on_delivery(b->c->ctx, opaque, err, reason);
     }
 }
 
