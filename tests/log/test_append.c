@@ -303,11 +303,12 @@ TEST(segment_roll_by_age)
 {
     char *dir = lt_tmpdir();
     char err[512];
-    cer_log_conf *c = lt_conf(NULL, "segment.ms", "60", "fsync", "never", NULL);
+    /* 400 ms: five appends must fit in one segment's age even on a loaded CI machine */
+    cer_log_conf *c = lt_conf(NULL, "segment.ms", "400", "fsync", "never", NULL);
     cer_log *l;
     CHECK_EQ_INT(cer_log_open(&l, dir, c, err, sizeof err), 0);
     lt_fill(l, "t", 0, 0, 5, 0);
-    lt_sleep_ms(100);
+    lt_sleep_ms(500);
     lt_fill(l, "t", 0, 5, 5, 0);
     cer_log_stats st;
     cer_log_stats_get(l, &st);
@@ -316,7 +317,7 @@ TEST(segment_roll_by_age)
     cer_log_close(l, NULL, 0);
     /* an empty active segment never rolls, however old */
     CHECK_EQ_INT(cer_log_open(&l, dir, c, err, sizeof err), 0);
-    lt_sleep_ms(100);
+    lt_sleep_ms(500);
     lt_fill(l, "t", 0, 10, 1, 0);
     cer_log_stats_get(l, &st);
     CHECK_EQ_INT(st.rolls, 1);
