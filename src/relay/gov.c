@@ -112,6 +112,16 @@ static void dead_letter_denied(ce_event *ev, const char *rule)
     pthread_mutex_unlock(&dlq_mu);
 }
 
+/* On failure at event i: the events not destroyed (evs[0..out) and evs[i..n)) are moved to the
+ * front and *n says how many the caller still owns. */
+static int govern_fail(ce_event **evs, size_t *n, size_t out, size_t i, int rc)
+{
+    size_t left = *n - i;
+    memmove(evs + out, evs + i, left * sizeof *evs);
+    *n = out + left;
+    return rc;
+}
+
 int relay_govern(relay *r, ce_event **evs, size_t *n, size_t *denied, size_t *bad_index,
                  char *errstr, size_t errstr_size)
 {
@@ -129,12 +139,12 @@ int relay_govern(relay *r, ce_event **evs, size_t *n, size_t *denied, size_t *ba
             int v = cer_catalog_validate(cat, evs[i], &res);
             if (v == CER_CATALOG_REJECTED || v < 0) {
                 atomic_fetch_add(&cat_rejected, 1);
-                *bad_index = i;
+                *bad_index = i; /* index in the request, as received */
                 size_t o = (size_t)snprintf(errstr, errstr_size, "catalog (enforce): ");
                 for (size_t k = 0; k < res.nmessages && o < errstr_size; k++)
                     o += (size_t)snprintf(errstr + o, errstr_size - o, "%s%s", k ? "; " : "",
                                           res.messages[k]);
-                return CE_EBADVALUE;
+                return govern_fail(evs, n, out, i, CE_EBADVALUE);
             }
             if (v == CER_CATALOG_WARNED) {
                 /* messages may quote data values: log only the type and the count */
@@ -151,7 +161,7 @@ int relay_govern(relay *r, ce_event **evs, size_t *n, size_t *denied, size_t *ba
             atomic_fetch_add(&masked_failed, 1);
             *bad_index = i;
             snprintf(errstr, errstr_size, "masking failed: %s", why);
-            return CE_EDATA;
+            return govern_fail(evs, n, out, i, CE_EDATA);
         }
         cer_policy_decision d = {0};
         d.verdict = CER_CONFIG_ALLOW;

@@ -93,7 +93,9 @@ int relay_glob(const char *pat, const char *s, size_t len);
 
 /* Governance (gov.c): masking then the egress policy. relay_govern masks evs[0..*n) in place
  * and removes (destroying) the events the policy denies; returns 0, or an error with
- * *bad_index naming the event masking failed on (the request must then be rejected). */
+ * *bad_index naming the event the catalog or masking failed on (the request must then be
+ * rejected). Ownership: on every return the caller owns exactly evs[0..*n) (the events not
+ * destroyed, in order) and must free those and no other. */
 int relay_gov_init(relay *r, const cer_config *c, char *errstr, size_t errstr_size);
 int relay_govern(relay *r, ce_event **evs, size_t *n, size_t *denied, size_t *bad_index,
                  char *errstr, size_t errstr_size);
