@@ -92,12 +92,12 @@ const ce_event *const *cer_batch_accepted(cer_batch *b, size_t *n)
 {
     size_t k = cer_batch_count_verdict(b, CER_VERDICT_ACCEPTED);
     *n = 0;
-    if (k > b->accepted_cap) {
-        const ce_event **a = realloc(b->accepted, k * sizeof *a);
+    if (k > b->accepted_cap || !b->accepted) { /* never NULL on success, even for none */
+        const ce_event **a = realloc(b->accepted, (k ? k : 1) * sizeof *a);
         if (!a)
             return NULL;
         b->accepted = a;
-        b->accepted_cap = k;
+        b->accepted_cap = k ? k : 1;
     }
     for (size_t i = 0; i < b->n; i++)
         if (b->items[i].verdict == CER_VERDICT_ACCEPTED)
