@@ -45,12 +45,18 @@ void relay_req_unref(req *q)
     pthread_mutex_unlock(&q->mu);
     if (left > 0)
         return;
-    atomic_fetch_sub(&q->r->body_bytes, q->body_counted);
-    ce_buf_free(&q->body);
+    relay_req_drop_body(q);
     ce_buf_free(&q->out);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cv);
     free(q);
+}
+
+void relay_req_drop_body(req *q)
+{
+    atomic_fetch_sub(&q->r->body_bytes, q->body_counted);
+    q->body_counted = 0;
+    ce_buf_free(&q->body);
 }
 
 const char *relay_req_header(const req *q, const char *name)
@@ -575,6 +581,7 @@ unsigned relay_request(relay *r, int kind, const char *method, const char *url,
         atomic_fetch_add(&r->body_bytes, q->body_counted);
     }
     relay_handle(q);
+    relay_req_drop_body(q); /* the events were copied: the body is not needed any more */
     if (q->suspended) {
         struct timespec dl;
         clock_gettime(CLOCK_REALTIME, &dl);

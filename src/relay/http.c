@@ -110,6 +110,7 @@ static enum MHD_Result dispatch(void *cls, struct MHD_Connection *c, const char 
         return send_stored(q);
     }
     relay_handle(q);
+    relay_req_drop_body(q); /* the events were copied: the body is not needed any more */
     if (q->suspended)
         return MHD_YES;
     q->answered = true;

@@ -58,6 +58,8 @@ typedef struct req {
 req *relay_req_new(relay *r, int kind, struct MHD_Connection *conn, const char *method,
                    const char *url);
 void relay_req_unref(req *q);
+/* Free the request body and take it out of r->body_bytes (once handled; events are copies). */
+void relay_req_drop_body(req *q);
 /* Handle a complete request (headers and body in q): stores the answer in q, or leaves
  * q->suspended set when it waits for acknowledgements (then answer_events_done later). */
 void relay_handle(req *q);

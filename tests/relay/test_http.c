@@ -26,7 +26,8 @@ typedef struct env {
 
 static const char *ack_names[] = {"", "remote", "local", "none"};
 static const int acks[] = {CER_CONFIG_ACK_NONE, CER_CONFIG_ACK_LOCAL, CER_CONFIG_ACK_REMOTE};
-static const char *listen_auth = ""; /* YAML under listen: */
+static const char *listen_auth = "";    /* YAML under listen: */
+static const char *binding_yaml = NULL; /* NULL: the local log in the test's directory */
 
 /* A relay on the local log in a fresh directory. extra: YAML appended. */
 static env *start(int ack, bool http, const char *extra)
@@ -49,19 +50,23 @@ static env *start(int ack, bool http, const char *extra)
         }
         snprintf(listen, sizeof listen, "127.0.0.1:%d", e->port);
     }
-    char text[4096], err[1024];
+    char text[4096], err[1024], binding[512];
+    if (binding_yaml)
+        snprintf(binding, sizeof binding, "%s", binding_yaml);
+    else
+        snprintf(binding, sizeof binding,
+                 "binding: log\nlog:\n  dir: %s/log\n  fsync: never\nhttp:\n  batch_size: 4\n",
+                 e->dir);
     snprintf(text, sizeof text,
-             "binding: log\n"
-             "log:\n  dir: %s/log\n  fsync: never\n"
+             "%s"
              "listen:\n  events: %s\n  otlp: %s\n%s"
              "ack: %s\n"
              "logging:\n  level: error\n"
              "catalog:\n  mode: warn\n  types:\n    eventzr.llm.usage.v1: enforce\n"
              "limits:\n  max_body_bytes: 64KiB\n  max_event_bytes: 2KiB\n"
-             "  max_batch_events: 4\n"
-             "http:\n  batch_size: 4\n"
+             "  max_batch_events: 4\n  max_memory_bytes: 1MiB\n"
              "%s",
-             e->dir, listen, "\"\"", listen_auth, ack_names[ack], extra ? extra : "");
+             binding, listen, "\"\"", listen_auth, ack_names[ack], extra ? extra : "");
     if (cer_config_load_string(text, strlen(text), "t.yaml", &e->r.cfg, err, sizeof err) != 0) {
         cer_test_fail(__FILE__, __LINE__, "config: %s", err);
         return e;
@@ -504,5 +509,76 @@ TEST(mhd_header_too_large_and_ack_local)
     free(body);
     stop(e);
     CHECK_EQ_INT(count_topic(e->dir, "t.mhd"), 1);
+    cleanup(e);
+}
+
+/* ---- memory -------------------------------------------------------------------------------- */
+
+static long metric(const char *text, const char *name)
+{
+    const char *p = text;
+    size_t n = strlen(name);
+    while ((p = strstr(p, name))) {
+        if ((p == text || p[-1] == '\n') && p[n] == ' ')
+            return atol(p + n + 1);
+        p += n;
+    }
+    return -1;
+}
+
+/* The destination accepts connections but never answers: what the relay holds grows to
+ * limits.max_memory_bytes (1MiB here); then /readyz is not ready, and a request gets 503
+ * overloaded with Retry-After, as problem+json (ack: none too). */
+TEST(memory_cap_503_and_not_ready)
+{
+    int ls = socket(AF_INET, SOCK_STREAM, 0), port = 0;
+    for (int tries = 0; tries < 50 && !port; tries++) {
+        int p = 20000 + (int)((getpid() * 31u + (unsigned)tries * 7877u) % 12000u);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (bind(ls, (struct sockaddr *)&a, sizeof a) == 0 && listen(ls, 512) == 0)
+            port = p;
+    }
+    CHECK(port != 0);
+    char by[256];
+    snprintf(by, sizeof by,
+             "binding: http\nhttp:\n  endpoint: http://127.0.0.1:%d/\n  batch_size: 4\n"
+             "  timeout: 60s\n",
+             port);
+    binding_yaml = by;
+    env *e = start(CER_CONFIG_ACK_NONE, false, NULL);
+    binding_yaml = NULL;
+    char *ev = event_of_size("t.mem", 2000);
+    char *batch = malloc(4 * 2100);
+    sprintf(batch, "[%s,%s,%s,%s]", ev, ev, ev, ev);
+    unsigned st = 0;
+    int sent = 0, accepted = 0;
+    resp last = {0};
+    for (; sent < 2000; sent++) {
+        ce_buf_free(&last.body);
+        last = call(e, LISTEN_EVENTS, "POST", "/events", CT_B, NULL, 0, batch, strlen(batch));
+        st = last.status;
+        if (st != 202)
+            break;
+        accepted++;
+    }
+    /* ~1MiB / 8KB per request: well under 2000 requests */
+    CHECK_EQ_INT(st, 503);
+    CHECK(accepted > 16);
+    CHECK_CONTAINS(last.body.ptr, "urn:cerelay:problem:overloaded");
+    CHECK_EQ_STR(last.ctype, "application/problem+json");
+    ce_buf_free(&last.body);
+    resp r = call(e, LISTEN_EVENTS, "GET", "/readyz", NULL, NULL, 0, "", 0);
+    CHECK_EQ_INT(r.status, 503);
+    CHECK_CONTAINS(r.body.ptr, "max_memory_bytes");
+    ce_buf_free(&r.body);
+    r = call(e, LISTEN_EVENTS, "GET", "/metrics", NULL, NULL, 0, "", 0);
+    CHECK(metric(r.body.ptr, "cerelay_queue_bytes") > 900000);
+    CHECK(metric(r.body.ptr, "cerelay_requests_rejected_total{reason=\"overloaded\"}") >= 1);
+    ce_buf_free(&r.body);
+    free(batch);
+    free(ev);
+    relay_close(&e->r, 0);
+    close(ls);
     cleanup(e);
 }
