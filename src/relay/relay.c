@@ -344,6 +344,11 @@ int relay_open(relay *r, int ack_timeout_ms, bool no_http, char *err, size_t err
         }
         atomic_store(&r->pshared.dlq, q);
     }
+    if (r->cfg.policy.dead_letter && !r->cfg.dead_letter.log_dir)
+        relay_log(CER_CONFIG_LEVEL_WARN,
+                  "policy.dead_letter: denied events are written to dead_letter.log_dir only; "
+                  "with dead_letter.topic they are dropped and counted "
+                  "(cerelay_policy_decisions_total)");
     cer_emitter_conf *ec = cer_emitter_conf_new();
     if (emitter_conf(&r->cfg, ec, why, sizeof why) != 0) {
         snprintf(err, errsz, "cerelay run: %s", why);

@@ -582,3 +582,50 @@ TEST(memory_cap_503_and_not_ready)
     close(ls);
     cleanup(e);
 }
+
+/* OTLP-made events obey limits.max_event_bytes (2KiB) too: whatever the record's size, the
+ * relay answers 200 (stored, or refused by the mapping as partial success) or 413 naming the
+ * index, and nothing larger than the limit reaches the log. */
+TEST(otlp_events_obey_max_event_bytes)
+{
+    env *e = start(CER_CONFIG_ACK_LOCAL, false, NULL);
+    int n413 = 0, n200 = 0;
+    for (size_t blen = 1700; blen <= 2100; blen += 8) {
+        char *body = malloc(blen + 512);
+        int k = sprintf(body, "{\"resourceLogs\":[{\"resource\":{\"attributes\":[{\"key\":"
+                              "\"service.name\",\"value\":{\"stringValue\":\"svc\"}}]},"
+                              "\"scopeLogs\":[{\"logRecords\":[{\"timeUnixNano\":\"1\",\"body\":"
+                              "{\"stringValue\":\"");
+        memset(body + k, 'a', blen);
+        strcpy(body + k + blen, "\"}}]}]}]}");
+        resp r = call(e, LISTEN_OTLP, "POST", "/v1/logs", "application/json", NULL, 0, body,
+                      strlen(body));
+        if (r.status == 413) {
+            n413++;
+            CHECK_CONTAINS(r.body.ptr, "\"errors\":[{\"index\":0,");
+            CHECK_CONTAINS(r.body.ptr, "limits.max_event_bytes");
+        } else {
+            CHECK_EQ_INT(r.status, 200);
+            n200++;
+        }
+        ce_buf_free(&r.body);
+        free(body);
+    }
+    CHECK(n413 > 0);
+    CHECK(n200 > 0);
+    stop(e);
+    char logdir[128], err[256];
+    snprintf(logdir, sizeof logdir, "%s/log", e->dir);
+    cer_log_reader *rd = NULL;
+    long stored = 0;
+    if (cer_log_reader_open(&rd, logdir, "io.opentelemetry.log", 0, NULL, err, sizeof err) == 0) {
+        cer_log_rec rec;
+        while (cer_log_reader_next(rd, &rec, 0, err, sizeof err) == 0) {
+            stored++;
+            CHECK(rec.value_len <= 2048);
+        }
+        cer_log_reader_close(rd);
+    }
+    CHECK(stored > 0);
+    cleanup(e);
+}
