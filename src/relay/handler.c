@@ -304,20 +304,23 @@ void relay_submit(req *q, cer_batch *b)
         relay_problem(q, CER_REASON_OVERLOADED, "out of memory", NULL);
         return;
     }
+    /* ack none answers now: the events do not carry the request (their callbacks need not
+     * find it), so nothing of the request outlives the answer but a dead-letter group */
     bool wait = r->ack != CER_CONFIG_ACK_NONE;
+    size_t evrefs = wait ? n : 0;
     q->denied = cer_batch_count_verdict(b, CER_VERDICT_DENIED);
     pthread_mutex_lock(&q->mu);
     q->nevents = n;
     q->waiting = wait;
     q->pending = wait ? n + 1 : 0; /* +1: the dead letters' group, settled below */
-    q->refs += (int)n + 1;
+    q->refs += (int)evrefs + 1;
     pthread_mutex_unlock(&q->mu);
     /* dead letters first: if the emitter then refuses, a retry may dead-letter twice, but a
      * dead letter is never lost */
     int dl = cer_pipeline_dead_letter(pl, b, dead_letters_done, q);
     if (dl == CER_PIPELINE_DLQ_FULL) {
         pthread_mutex_lock(&q->mu);
-        q->refs -= (int)n + 1;
+        q->refs -= (int)evrefs + 1;
         q->pending = 0;
         pthread_mutex_unlock(&q->mu);
         relay_problem(q, CER_REASON_OVERLOADED, "the dead-letter writer is behind; retry later",
@@ -336,7 +339,9 @@ void relay_submit(req *q, cer_batch *b)
     }
     char err[512];
     int rc = 0;
-    if (n > 0) {
+    if (n > 0 && !wait) {
+        rc = cer_emitter_emit_batch(r->em, evs, n, NULL, err, sizeof err);
+    } else if (n > 0) {
         void **opaques = malloc(sizeof *opaques * n);
         if (!opaques) {
             rc = CE_ENOMEM;
@@ -350,7 +355,7 @@ void relay_submit(req *q, cer_batch *b)
     }
     if (rc) {
         pthread_mutex_lock(&q->mu);
-        q->refs -= (int)n;
+        q->refs -= (int)evrefs;
         q->pending = q->pending >= n ? q->pending - n : 0;
         q->waiting = false; /* the answer is given now; a dead-letter group may still settle */
         pthread_mutex_unlock(&q->mu);
