@@ -108,8 +108,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ce_buf out;
     ce_buf_init(&out);
     char ctype[64];
-    unsigned st = relay_request(&R, endpoints[ep].kind, endpoints[ep].method, endpoints[ep].url,
-                                h, nh, p, (size_t)(end - p), &out, ctype, sizeof ctype);
+    unsigned st = relay_request(&R, endpoints[ep].kind, endpoints[ep].method, endpoints[ep].url, h,
+                                nh, p, (size_t)(end - p), &out, ctype, sizeof ctype);
     if (st < 200 || st > 599)
         abort();
     if (st >= 400 && strcmp(endpoints[ep].url, "/readyz") != 0) {
