@@ -204,7 +204,7 @@ void answer_events_done(req *q)
 
 /* Memory admission: the emitter's bytes (queued and in flight) plus the request bodies held
  * now, against limits.max_memory_bytes. */
-static bool over_memory(relay *r, uint64_t extra)
+bool relay_over_memory(relay *r, uint64_t extra)
 {
     cer_emitter_stats st;
     cer_emitter_stats_get(r->em, &st);
@@ -226,7 +226,7 @@ static void handle_events(req *q)
         relay_problem(q, CER_REASON_TOO_LARGE, d, NULL);
         return;
     }
-    if (q->overloaded || over_memory(r, 0)) {
+    if (q->overloaded || relay_over_memory(r, 0)) {
         relay_problem(q, CER_REASON_OVERLOADED,
                       "the relay holds limits.max_memory_bytes of events; retry later", NULL);
         return;
@@ -578,7 +578,7 @@ unsigned relay_request(relay *r, int kind, const char *method, const char *url,
     if (len > live->limits.max_body_bytes)
         q->too_big = true;
     else if (len) {
-        if (over_memory(r, len))
+        if (relay_over_memory(r, len))
             q->overloaded = true;
         else if (ce_buf_append(&q->body, body, len) != 0)
             q->overloaded = true;

@@ -85,12 +85,9 @@ static enum MHD_Result dispatch(void *cls, struct MHD_Connection *c, const char 
     if (*upload_size) {
         if (!q->too_big && !q->overloaded && !q->header_too_big) {
             const cer_config *live = relay_live(r);
-            cer_emitter_stats st;
             if (q->body.len + *upload_size > live->limits.max_body_bytes) {
                 q->too_big = true;
-            } else if (cer_emitter_stats_get(r->em, &st),
-                       st.queue_bytes + atomic_load(&r->body_bytes) + *upload_size >
-                           r->cfg.limits.max_memory_bytes) {
+            } else if (relay_over_memory(r, *upload_size)) {
                 q->overloaded = true; /* answered 503 once the body is read */
             } else if (ce_buf_append(&q->body, upload, *upload_size) != 0) {
                 q->overloaded = true;

@@ -71,6 +71,9 @@ void answer_events_done(req *q);
 /* Hand a processed batch's accepted events to the emitter (and its dead letters to the
  * writer); answers now (ack: none) or suspends. The caller keeps b. */
 void relay_submit(req *q, cer_batch *b);
+/* Whether the emitter's bytes plus the request bodies held plus `extra` are over
+ * limits.max_memory_bytes (then answer 503). Thread-safe. */
+bool relay_over_memory(relay *r, uint64_t extra);
 /* A request header (case-insensitive), or NULL. */
 const char *relay_req_header(const req *q, const char *name);
 

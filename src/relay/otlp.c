@@ -26,7 +26,7 @@ void relay_handle_otlp(req *q)
         relay_problem(q, CER_REASON_TOO_LARGE, d, NULL);
         return;
     }
-    if (q->overloaded) {
+    if (q->overloaded || relay_over_memory(r, 0)) {
         relay_problem(q, CER_REASON_OVERLOADED,
                       "the relay holds limits.max_memory_bytes of events; retry later", NULL);
         return;
