@@ -412,13 +412,38 @@ static void settle(req *q, int err, const char *reason)
     pthread_mutex_unlock(&q->mu);
 }
 
+/* A failed delivery is never silent: under ack none nobody else hears of it. One line per
+ * second at most, with the number of events since the last line and the latest reason. */
+static void log_failure(relay *r, int err, const char *reason)
+{
+    static atomic_llong last_ns;
+    static atomic_ullong since;
+    unsigned long long n = atomic_fetch_add(&since, 1) + 1;
+    long long now = (long long)cer_mono_ns(), last = atomic_load(&last_ns);
+    if (now - last < 1000000000LL || !atomic_compare_exchange_strong(&last_ns, &last, now))
+        return;
+    n = atomic_exchange(&since, 0);
+    const char *kind = err == CER_EDEADLETTER ? "dead-lettered"
+                       : err == CER_EDROPPED  ? "dropped (buffer.when_full: drop_oldest)"
+                       : err == CER_EDELIVERY ? "failed"
+                                              : ce_err_name(err);
+    relay_log(CER_CONFIG_LEVEL_WARN,
+              "%llu event(s) not delivered in the last second, latest %s: %s%s", n, kind,
+              reason ? reason : "no reason given",
+              r->ack == CER_CONFIG_ACK_NONE && err != CER_EDEADLETTER
+                  ? " (ack: none: such events are lost)"
+                  : "");
+}
+
 void relay_on_delivery(void *ctx, void *opaque, int err, const char *reason)
 {
     relay *r = ctx;
     req *q = opaque;
-    if (err)
+    if (err) {
         atomic_fetch_add(&r->metrics.ack_failed, 1);
-    if (!q) /* an event buffered by an earlier process */
+        log_failure(r, err, reason);
+    }
+    if (!q) /* ack none, or an event buffered by an earlier process */
         return;
     if (r->ack == CER_CONFIG_ACK_REMOTE || (r->ack == CER_CONFIG_ACK_LOCAL && !q->local_ack))
         settle(q, err, reason);
