@@ -428,7 +428,7 @@ static void log_failure(relay *r, int err, const char *reason)
                        : err == CER_EDELIVERY ? "failed"
                                               : ce_err_name(err);
     relay_log(CER_CONFIG_LEVEL_WARN,
-              "%llu event(s) not delivered in the last second, latest %s: %s%s", n, kind,
+              "%llu event(s) not delivered since the last report, latest %s: %s%s", n, kind,
               reason ? reason : "no reason given",
               r->ack == CER_CONFIG_ACK_NONE && err != CER_EDEADLETTER
                   ? " (ack: none: such events are lost)"
