@@ -1,6 +1,7 @@
-/* cerelay dry-run: take a relay configuration through its governance and routing over a file
- * of events (NDJSON, a batch array, or one event) and print what the relay would do with each,
- * one JSON line per event. Nothing is ever sent to a destination. */
+/* cerelay dry-run: run the relay's pipeline (src/pipeline: limits, catalog, masking, policy,
+ * routing; the same code the relay runs) over a file of events (NDJSON, a batch array, or one
+ * event) and print the verdict for each, one JSON line per event. Nothing is ever sent to a
+ * destination and nothing is dead-lettered. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,11 +10,8 @@
 #include "cerelay/ce.h"
 #include "cerelay/ce_binding.h"
 #include "cli/cli.h"
-#include "gov/mask.h"
-#include "gov/policy.h"
+#include "pipeline/pipeline.h"
 #include "relay/config.h"
-#include "relay/relay.h"
-#include "sink/sink.h"
 
 #define DEFAULT_MAX_FILE ((size_t)256 << 20)
 
@@ -27,8 +25,9 @@ static const char help[] =
     "\"event\":{...}}\n"
     "  {\"index\":1,\"verdict\":\"deny\",\"rule\":\"no-prompts\"}\n"
     "  {\"index\":2,\"verdict\":\"invalid\",\"error\":\"attribute 'time': ...\"}\n"
-    "Each event is validated (CloudEvents 1.0, the configured limits), masked, decided by the\n"
-    "policy (rules, then OPA if configured, then the default) and routed: the topic and key\n"
+    "Each event is validated (CloudEvents 1.0, the configured limits including\n"
+    "limits.max_event_bytes, the event catalog), masked, decided by the policy (rules, then OPA\n"
+    "if configured, then the default) and routed: the topic and key\n"
     "come from the first matching route or the binding's defaults (kafka and log bindings;\n"
     "the http and stdout bindings have neither). `event` is the event as it would leave,\n"
     "masked. A deny may carry \"reason\" (why OPA could not decide) and \"dead_letter\":true.\n"
@@ -47,12 +46,11 @@ static const char help[] =
 
 typedef struct dstate {
     const cer_config *cfg;
-    cer_policy *policy;
-    cer_mask *mask;
+    cer_pipeline *pl;
+    cer_batch *batch;
     int print_event;
-    const char *topic_tmpl, *key_tmpl; /* binding defaults; topic NULL = no topic */
     size_t index, allowed, denied, invalid;
-    ce_buf line, scratch, keybuf;
+    ce_buf line;
     int io_error;
 } dstate;
 
@@ -138,89 +136,48 @@ static void report_invalid(dstate *st, const char *what, const char *msg)
     st->invalid++;
 }
 
-/* ---- one event ---------------------------------------------------------------------------- */
-static void route(const dstate *st, const ce_event *ev, const char **ttmpl, const char **ktmpl)
-{
-    *ttmpl = st->topic_tmpl;
-    *ktmpl = st->key_tmpl;
-    ce_slice type = ce_event_get_str(ev, "type");
-    for (size_t i = 0; i < st->cfg->nroutes; i++) {
-        const cer_config_route *rt = &st->cfg->routes[i];
-        if (relay_glob(rt->match, type.ptr, type.len)) {
-            if (rt->topic)
-                *ttmpl = rt->topic;
-            if (rt->key)
-                *ktmpl = rt->key;
-            return;
-        }
-    }
-}
-
-static void process(dstate *st, ce_event *ev)
+/* ---- one verdict ------------------------------------------------------------------------- */
+static void print_item(dstate *st, const cer_item *it)
 {
     char err[512];
-    /* The relay's order (src/relay/gov.c): masking, then the policy, which therefore decides
-     * on the masked event. A masking failure means the relay would refuse the event. */
-    if (st->mask && cer_mask_apply(st->mask, ev, NULL, err, sizeof err) != 0) {
-        report_invalid(st, "masking", err);
+    if (it->verdict == CER_VERDICT_REJECTED || it->verdict == CER_VERDICT_PENDING) {
+        report_invalid(st, NULL, it->detail);
         return;
     }
-    cer_policy_decision d;
-    if (cer_policy_decide(st->policy, ev, &d) != 0) {
-        report_invalid(st, "policy", d.reason[0] ? d.reason : "cannot decide");
-        return;
-    }
-    if (d.verdict != CER_CONFIG_ALLOW) {
+    if (it->verdict == CER_VERDICT_DENIED) {
         begin(st, "deny");
         put_raw(&st->line, ",\"rule\":");
-        put_cstr(&st->line, d.rule);
-        if (d.reason[0]) {
+        put_cstr(&st->line, it->rule);
+        if (it->detail[0]) {
             put_raw(&st->line, ",\"reason\":");
-            put_cstr(&st->line, d.reason);
+            put_cstr(&st->line, it->detail);
         }
-        if (st->cfg->policy.dead_letter)
+        if (it->dead_letter)
             put_raw(&st->line, ",\"dead_letter\":true");
         finish(st);
         st->denied++;
         return;
     }
-
-    const char *ttmpl, *ktmpl, *topic = NULL;
-    ce_slice key = {NULL, 0};
-    st->scratch.len = 0;
-    if (st->topic_tmpl) {
-        route(st, ev, &ttmpl, &ktmpl);
-        if (cer_render_topic(ev, ttmpl, &st->scratch, &topic, err, sizeof err) != 0) {
-            report_invalid(st, "topic", err);
-            return;
-        }
-        /* the key goes into its own buffer: the topic borrows from scratch */
-        st->keybuf.len = 0;
-        if (ce_kafka_key(ev, ktmpl, &st->keybuf, &key, err, sizeof err) != 0) {
-            report_invalid(st, "key", err);
-            return;
-        }
-    }
     begin(st, "allow");
     put_raw(&st->line, ",\"rule\":");
-    put_cstr(&st->line, d.rule);
-    if (d.reason[0]) {
+    put_cstr(&st->line, it->rule);
+    if (it->detail[0]) {
         put_raw(&st->line, ",\"reason\":");
-        put_cstr(&st->line, d.reason);
+        put_cstr(&st->line, it->detail);
     }
-    if (topic) {
+    if (it->topic) {
         put_raw(&st->line, ",\"topic\":");
-        put_cstr(&st->line, topic);
+        put_cstr(&st->line, it->topic);
         put_raw(&st->line, ",\"key\":");
-        if (key.ptr)
-            put_str(&st->line, key.ptr, key.len);
+        if (it->key)
+            put_str(&st->line, it->key, it->key_len);
         else
             put_raw(&st->line, "null");
     }
     if (st->print_event) {
         ce_buf ej;
         ce_buf_init(&ej);
-        if (ce_json_encode(ev, CE_JSON_COMPACT_DATA, &ej, err, sizeof err) != 0) {
+        if (ce_json_encode(it->ev, CE_JSON_COMPACT_DATA, &ej, err, sizeof err) != 0) {
             ce_buf_free(&ej);
             report_invalid(st, "encode", err);
             return;
@@ -233,22 +190,18 @@ static void process(dstate *st, ce_event *ev)
     st->allowed++;
 }
 
-/* ---- input -------------------------------------------------------------------------------- */
-static int on_batch_event(void *ctx, size_t index, ce_event *ev, int err, const char *msg)
+/* Run the pipeline over what is in the batch and print one line per event. */
+static void run_batch(dstate *st)
 {
-    dstate *st = ctx;
-    (void)index;
-    (void)err;
-    if (ev) {
-        process(st, ev);
-        ce_event_destroy(ev);
-    } else {
-        report_invalid(st, NULL, msg);
+    cer_pipeline_process(st->pl, st->batch, 0);
+    for (size_t i = 0; i < cer_batch_count(st->batch); i++) {
+        print_item(st, cer_batch_item(st->batch, i));
+        st->index++;
     }
-    st->index++;
-    return 0;
+    cer_batch_clear(st->batch);
 }
 
+/* ---- input -------------------------------------------------------------------------------- */
 static const char *skip_ws(const char *p, const char *end)
 {
     while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
@@ -256,64 +209,47 @@ static const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
-static void one(dstate *st, const char *p, size_t len, const ce_limits *lim)
-{
-    ce_event *ev = NULL;
-    char err[512];
-    if (ce_json_decode(p, len, lim, &ev, err, sizeof err) == 0) {
-        process(st, ev);
-        ce_event_destroy(ev);
-    } else {
-        report_invalid(st, NULL, err);
-    }
-    st->index++;
-}
-
 /* NDJSON when there are several non-blank lines and the first is one JSON value. */
-static int is_ndjson(const char *buf, size_t len, const ce_limits *lim)
+static int is_ndjson(const char *buf, size_t len)
 {
     const char *end = buf + len, *first = skip_ws(buf, end);
     const char *nl = memchr(first, '\n', (size_t)(end - first));
     if (!nl || skip_ws(nl, end) == end)
         return 0;
-    return ce_json_check(first, (size_t)(nl - first), lim->max_depth, NULL, 0) == 0;
+    return ce_json_check(first, (size_t)(nl - first), CE_DEFAULT_MAX_DEPTH, NULL, 0) == 0;
 }
 
-/* Returns 0, or -1 when the input as a whole is unusable (message on stderr). */
+/* Decode buf[0..len) (one event or an array) through the pipeline and print its verdicts.
+ * Returns 0, or -1 when the input as a whole is unusable (message on stderr). */
+static int run_one(dstate *st, const char *name, const char *p, size_t len)
+{
+    char err[512];
+    if (cer_pipeline_decode_json(st->pl, p, len, st->batch, err, sizeof err) != CER_REASON_NONE) {
+        fprintf(stderr, "cerelay dry-run: %s: %s\n", name, err);
+        return -1;
+    }
+    run_batch(st);
+    return 0;
+}
+
 static int run_input(dstate *st, const char *name, const char *buf, size_t len)
 {
-    ce_limits lim = ce_limits_default();
-    const cer_config_limits *L = &st->cfg->limits;
-    if (L->max_event_bytes)
-        lim.max_event_bytes = (size_t)L->max_event_bytes;
-    if (L->max_batch_events > 0)
-        lim.max_batch = (uint32_t)L->max_batch_events;
     const char *end = buf + len, *p = skip_ws(buf, end);
-    char err[512];
     if (p == end) {
         fprintf(stderr, "cerelay dry-run: %s: empty input\n", name);
         return -1;
     }
-    if (*p == '[') {
-        ce_limits bl = lim; /* the relay takes a batch up to limits.max_body_bytes */
-        if (L->max_body_bytes)
-            bl.max_event_bytes = (size_t)L->max_body_bytes;
-        if (ce_json_decode_batch(buf, len, &bl, on_batch_event, st, err, sizeof err) < 0) {
-            fprintf(stderr, "cerelay dry-run: %s: %s\n", name, err);
-            return -1;
-        }
-        return 0;
-    }
-    if (!is_ndjson(buf, len, &lim)) {
-        one(st, buf, len, &lim);
-        return 0;
-    }
+    if (*p == '[' || !is_ndjson(buf, len))
+        return run_one(st, name, buf, len);
     for (const char *q = buf; q < end;) {
         const char *e = memchr(q, '\n', (size_t)(end - q));
         if (!e)
             e = end;
-        if (skip_ws(q, e) != e)
-            one(st, q, (size_t)(e - q), &lim);
+        if (skip_ws(q, e) != e && skip_ws(q, e)[0] != '[' &&
+            run_one(st, name, q, (size_t)(e - q)) < 0)
+            return -1;
+        else if (skip_ws(q, e) != e && skip_ws(q, e)[0] == '[')
+            report_invalid(st, NULL, "an NDJSON line holds an array, not one event"), st->index++;
         q = e + 1;
     }
     return 0;
@@ -360,39 +296,22 @@ int cmd_dryrun(int argc, char **argv)
         return CLI_USAGE;
     }
     dstate st = {.cfg = &cfg, .print_event = print_event};
-    st.policy = cer_policy_new(&cfg.policy, err, sizeof err);
-    if (!st.policy) {
+    if (cer_pipeline_new(&st.pl, &cfg, NULL, err, sizeof err) != 0) {
         fprintf(stderr, "cerelay dry-run: %s: %s\n", config, err);
         cer_config_free(&cfg);
         return CLI_USAGE;
     }
-    st.mask = cer_mask_new(&cfg.masking, err, sizeof err);
-    if (!st.mask) {
-        fprintf(stderr, "cerelay dry-run: %s: masking: %s\n", config, err);
-        cer_policy_destroy(st.policy);
-        cer_config_free(&cfg);
-        return CLI_USAGE;
-    }
-    if (cfg.binding == CER_CONFIG_BINDING_KAFKA) {
-        st.topic_tmpl = cfg.kafka.topic ? cfg.kafka.topic : "{type}";
-        st.key_tmpl = cfg.kafka.key;
-    } else if (cfg.binding == CER_CONFIG_BINDING_LOG) {
-        st.topic_tmpl = "{type}"; /* as the relay opens its log sink */
-    }
+    st.batch = cer_batch_new();
     char *buf = NULL;
     size_t len = 0;
     int status = CLI_OK;
-    if (cli_read_all(path, DEFAULT_MAX_FILE, &buf, &len) < 0) {
+    if (!st.batch || cli_read_all(path, DEFAULT_MAX_FILE, &buf, &len) < 0) {
         status = CLI_USAGE;
     } else {
         ce_buf_init(&st.line);
-        ce_buf_init(&st.scratch);
-        ce_buf_init(&st.keybuf);
         if (run_input(&st, name, buf, len) < 0)
             status = CLI_INVALID;
         ce_buf_free(&st.line);
-        ce_buf_free(&st.scratch);
-        ce_buf_free(&st.keybuf);
         free(buf);
         if (fflush(stdout) != 0 || st.io_error) {
             fprintf(stderr, "cerelay dry-run: cannot write the output\n");
@@ -403,8 +322,8 @@ int cmd_dryrun(int argc, char **argv)
         fprintf(stderr, "dry-run: %zu event(s): %zu allowed, %zu denied, %zu invalid\n", st.index,
                 st.allowed, st.denied, st.invalid);
     }
-    cer_mask_destroy(st.mask);
-    cer_policy_destroy(st.policy);
+    cer_batch_destroy(st.batch);
+    cer_pipeline_destroy(st.pl);
     cer_config_free(&cfg);
     return status;
 }

@@ -1,13 +1,21 @@
-/* Per-request state of the relay's HTTP side, shared by http.c, ack.c and otlp.c. */
+/* Per-request state of the relay's HTTP side, shared by http.c (libmicrohttpd glue),
+ * handler.c (what a request means, independent of the HTTP library), ack.c and otlp.c. */
 #ifndef CER_RELAY_HTTP_H
 #define CER_RELAY_HTTP_H
 
 #include <stdbool.h>
 
 #include "cerelay/ce_binding.h"
+#include "pipeline/pipeline.h"
 #include "relay/relay.h"
 
 enum { LISTEN_EVENTS = 1, LISTEN_OTLP };
+
+/* Request header bytes (names + values) the relay accepts; more gets 431 problem+json. The
+ * HTTP library's own buffer (RELAY_CONN_MEMORY) is larger, so our handler sees and answers
+ * such requests; only headers beyond that buffer are answered by libmicrohttpd itself. */
+#define RELAY_MAX_HEADER_BYTES ((size_t)64 << 10)
+#define RELAY_CONN_MEMORY      ((size_t)256 << 10)
 
 typedef struct relay_listener {
     relay *r;
@@ -16,27 +24,58 @@ typedef struct relay_listener {
 
 typedef struct req {
     relay *r;
-    relay_listener *listener;
-    struct MHD_Connection *conn;
+    int kind;                    /* LISTEN_EVENTS or LISTEN_OTLP */
+    struct MHD_Connection *conn; /* NULL: a direct call (relay_request) */
     char method[16];
     char url[256];
     int64_t t0;
-    ce_buf body, resp, problems;
-    bool too_big, answered;
+    ce_buf body;
+    size_t body_counted; /* bytes of body added to r->body_bytes */
+    bool too_big, header_too_big, overloaded;
     ce_header hdrs[256];
-    size_t nhdrs;
+    size_t nhdrs, header_bytes;
+    /* the answer, stored by respond() and sent by the transport */
+    bool has_resp;
+    unsigned status;
+    const char *ctype; /* a static string */
+    ce_buf out;
+    char xname[32], xvalue[64];
     /* acknowledgement (guarded by mu) */
     pthread_mutex_t mu;
-    int refs; /* the connection + one per event whose delivery callback is pending */
+    pthread_cond_t cv; /* direct calls wait on it */
+    int refs;          /* the connection + one per event whose delivery callback is pending */
     size_t nevents, pending, failed, denied;
     char fail_reason[256];
-    bool waiting, suspended, resumed, timed_out, local_ack;
+    bool waiting, suspended, resumed, timed_out, local_ack, answered;
     struct req *ack_next, *ack_prev; /* the reaper's list of suspended requests */
     /* OTLP: what the success response reports */
     int otlp_sig, otlp_enc;
     uint64_t otlp_rejected;
     char otlp_error[256];
 } req;
+
+/* handler.c */
+req *relay_req_new(relay *r, int kind, struct MHD_Connection *conn, const char *method,
+                   const char *url);
+void relay_req_unref(req *q);
+/* Free the request body and take it out of r->body_bytes (once handled; events are copies). */
+void relay_req_drop_body(req *q);
+/* Handle a complete request (headers and body in q): stores the answer in q, or leaves
+ * q->suspended set when it waits for acknowledgements (then answer_events_done later). */
+void relay_handle(req *q);
+void relay_respond(req *q, unsigned status, const char *ctype, const char *body, size_t len,
+                   const char *xname, const char *xvalue);
+/* The problem+json answer for reason r; counts cerelay_requests_rejected_total{reason} once. */
+void relay_problem(req *q, cer_reason r, const char *detail, const char *errors_json);
+void answer_events_done(req *q);
+/* Hand a processed batch's accepted events to the emitter (and its dead letters to the
+ * writer); answers now (ack: none) or suspends. The caller keeps b. */
+void relay_submit(req *q, cer_batch *b);
+/* Whether the emitter's bytes plus the request bodies held plus `extra` are over
+ * limits.max_memory_bytes (then answer 503). Thread-safe. */
+bool relay_over_memory(relay *r, uint64_t extra);
+/* A request header (case-insensitive), or NULL. */
+const char *relay_req_header(const req *q, const char *name);
 
 /* ack.c: the ack-timeout reaper. */
 void relay_acks_track(req *q);
@@ -46,18 +85,8 @@ void relay_acks_stop(void);
 void relay_http_timeout(req *q);
 
 /* otlp.c: POST /v1/logs and /v1/traces, and their success response. */
-enum MHD_Result relay_handle_otlp(req *q);
-enum MHD_Result relay_otlp_answer(req *q);
-
-/* http.c, shared with otlp.c. */
-enum MHD_Result relay_submit(req *q, ce_event **evs, size_t n);
-enum MHD_Result answer_events_done(req *q);
-enum MHD_Result problem(req *q, unsigned status, const char *kind, const char *title,
-                        const char *detail, const char *errors_json, const char *extra_name,
-                        const char *extra_value);
-enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *ctype,
-                         const char *body, size_t len, const char *extra_name,
-                         const char *extra_value);
+void relay_handle_otlp(req *q);
+void relay_otlp_answer(req *q);
 
 /* Read a whole (small) file. Returns 0 or -1. */
 int relay_read_file(const char *path, char **out, size_t *len);

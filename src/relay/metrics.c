@@ -10,14 +10,6 @@
 
 static const double lat_bounds[LAT_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                0.1,    0.25,  0.5,    1,     2.5,  5,     10};
-static const char *const reasons[REJ_NREASONS] = {"invalid",    "malformed",      "too_large",
-                                                  "media_type", "method",         "unauthorized",
-                                                  "overloaded", "delivery_failed"};
-
-const char *metrics_reason_name(int reason)
-{
-    return reasons[reason];
-}
 
 void metrics_init(relay_metrics *m)
 {
@@ -111,9 +103,9 @@ int metrics_render(relay_metrics *m, cer_emitter *em, ce_buf *b)
             atomic_load(&m->accepted));
     put(b, "# HELP cerelay_requests_rejected_total Requests rejected, by reason\n"
            "# TYPE cerelay_requests_rejected_total counter\n");
-    for (int i = 0; i < REJ_NREASONS; i++)
-        put(b, "cerelay_requests_rejected_total{reason=\"%s\"} %llu\n", reasons[i],
-            atomic_load(&m->rejected[i]));
+    for (int i = CER_REASON_NONE + 1; i < CER_REASON_COUNT; i++)
+        put(b, "cerelay_requests_rejected_total{reason=\"%s\"} %llu\n",
+            cer_reason_get((cer_reason)i)->metric, atomic_load(&m->rejected[i]));
     cer_emitter_stats st;
     cer_emitter_stats_get(em, &st);
     counter(b, "cerelay_events_delivered_total", "Events acknowledged by the destination",
@@ -128,7 +120,8 @@ int metrics_render(relay_metrics *m, cer_emitter *em, ce_buf *b)
     counter(b, "cerelay_events_persisted_total", "Events stored in the disk buffer", st.persisted);
     counter(b, "cerelay_producer_rebuilds_total", "Kafka producers rebuilt after fatal errors",
             st.producer_rebuilds);
-    gauge(b, "cerelay_queue_bytes", "Bytes in the in-memory queue", st.queue_bytes);
+    gauge(b, "cerelay_queue_bytes", "Bytes the emitter holds in memory (queued and in flight)",
+          st.queue_bytes);
     gauge(b, "cerelay_buffer_bytes", "Bytes in the disk buffer not yet delivered", st.buffer_bytes);
     gauge(b, "cerelay_buffer_events", "Events in the disk buffer not yet delivered",
           st.buffer_events);

@@ -29,14 +29,27 @@ int relay_read_file(const char *path, char **out, size_t *len)
     return 0;
 }
 
-ce_limits relay_limits(const cer_config *c)
+int relay_route(void *ctx, const ce_event *ev, const char **topic_tmpl, const char **key_tmpl)
 {
-    ce_limits l = ce_limits_default();
-    /* a batch body may be as large as the request body cap; each event still validates */
-    l.max_event_bytes = c->limits.max_body_bytes;
-    if (c->limits.max_batch_events > 0)
-        l.max_batch = (uint32_t)c->limits.max_batch_events;
-    return l;
+    relay *r = ctx;
+    const char *tt = NULL, *kt = NULL;
+    cer_pipeline_route(relay_pipeline(r), ev, &tt, &kt);
+    if (tt)
+        *topic_tmpl = tt;
+    if (kt)
+        *key_tmpl = kt;
+    return 0;
+}
+
+/* Keep a replaced pipeline until exit (requests in flight may still use it). */
+static int keep_old_pipeline(relay *r, cer_pipeline *old)
+{
+    cer_pipeline **n = realloc(r->old_pipes, (r->nold_pipes + 1) * sizeof *n);
+    if (!n)
+        return -1;
+    r->old_pipes = n;
+    r->old_pipes[r->nold_pipes++] = old;
+    return 0;
 }
 
 static int streq_null(const char *a, const char *b)
@@ -76,6 +89,8 @@ static const char *fixed_change(const cer_config *a, const cer_config *b)
 
 /* SIGHUP: load the file again; apply what can change at run time by swapping the live
  * configuration (requests in flight finish with the one they started with). */
+static int mkdirs(const char *path);
+
 static void reload(relay *r, const char *path)
 {
     char err[1024];
@@ -90,13 +105,32 @@ static void reload(relay *r, const char *path)
         return;
     }
     const char *fixed = fixed_change(&r->cfg, next);
-    if (relay_gov_init(r, next, err, sizeof err) != 0) {
-        relay_log(CER_CONFIG_LEVEL_ERROR, "SIGHUP: kept the running configuration: %s", err);
+    if (next->policy.dead_letter && next->dead_letter.log_dir && !atomic_load(&r->pshared.dlq)) {
+        cer_dlq *q = NULL;
+        if (mkdirs(next->dead_letter.log_dir) != 0 ||
+            cer_dlq_new(&q, next->dead_letter.log_dir, 0, err, sizeof err) != 0) {
+            relay_log(CER_CONFIG_LEVEL_ERROR,
+                      "SIGHUP: kept the running configuration: dead_letter.log_dir %s: cannot "
+                      "be opened",
+                      next->dead_letter.log_dir);
+            cer_config_free(next);
+            free(next);
+            return;
+        }
+        atomic_store(&r->pshared.dlq, q);
+    }
+    cer_pipeline *pl = NULL;
+    if (cer_pipeline_new(&pl, next, &r->pshared, err, sizeof err) != 0 ||
+        keep_old_pipeline(r, relay_pipeline(r)) != 0) {
+        relay_log(CER_CONFIG_LEVEL_ERROR, "SIGHUP: kept the running configuration: %s",
+                  pl ? "out of memory" : err);
+        cer_pipeline_destroy(pl);
         cer_config_free(next);
         free(next);
         return;
     }
     atomic_store(&r->live, next); /* the old one stays allocated: see relay.h */
+    atomic_store(&r->pipe, pl);
     relay_log_setup(next->logging.format, next->logging.level);
     relay_log(CER_CONFIG_LEVEL_INFO,
               "SIGHUP: reloaded %s (routes %zu, limits, auth tokens, OTLP mapping, logging, "
@@ -259,6 +293,110 @@ static int mkdirs(const char *path)
     return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+int relay_open(relay *r, int ack_timeout_ms, bool no_http, char *err, size_t errsz)
+{
+    relay_log_setup(r->cfg.logging.format, r->cfg.logging.level);
+    metrics_init(&r->metrics);
+    if (r->cfg.binding == CER_CONFIG_BINDING_LOG && r->cfg.buffer.type == CER_CONFIG_BUFFER_DISK) {
+        /* The local log is itself a durable, fsynced log: a disk buffer in front of it would
+         * only write every event twice. */
+        r->cfg.buffer.type = CER_CONFIG_BUFFER_MEMORY;
+        relay_log(CER_CONFIG_LEVEL_INFO, "binding log is durable itself: no disk buffer in "
+                                         "front of it (ack: local means the log append)");
+    }
+    r->ack = r->cfg.ack;
+    if (r->ack == CER_CONFIG_ACK_LOCAL && r->cfg.buffer.type != CER_CONFIG_BUFFER_DISK &&
+        r->cfg.binding != CER_CONFIG_BINDING_LOG) {
+        snprintf(err, errsz,
+                 "cerelay run: ack: local needs buffer.type: disk (or binding: log), "
+                 "so that an acknowledged event is on disk; set buffer.type: disk or "
+                 "ack: remote");
+        goto fail;
+    }
+    r->ack_timeout_ms = ack_timeout_ms > 0 ? ack_timeout_ms : 30000;
+    atomic_store(&r->live, &r->cfg);
+    if (r->cfg.binding == CER_CONFIG_BINDING_LOG && r->cfg.log.dir && mkdirs(r->cfg.log.dir)) {
+        snprintf(err, errsz, "cerelay run: log.dir %s: %s", r->cfg.log.dir, strerror(errno));
+        goto fail;
+    }
+    if (r->cfg.buffer.type == CER_CONFIG_BUFFER_DISK && r->cfg.buffer.dir &&
+        mkdirs(r->cfg.buffer.dir)) {
+        snprintf(err, errsz, "cerelay run: buffer.dir %s: %s", r->cfg.buffer.dir, strerror(errno));
+        goto fail;
+    }
+    char why[1024];
+    cer_pipeline *pl = NULL;
+    if (cer_pipeline_new(&pl, &r->cfg, &r->pshared, why, sizeof why) != 0) {
+        snprintf(err, errsz, "cerelay run: %s", why);
+        goto fail;
+    }
+    atomic_store(&r->pipe, pl);
+    if (r->cfg.policy.dead_letter && r->cfg.dead_letter.log_dir) {
+        if (mkdirs(r->cfg.dead_letter.log_dir)) {
+            snprintf(err, errsz, "cerelay run: dead_letter.log_dir %s: %s",
+                     r->cfg.dead_letter.log_dir, strerror(errno));
+            goto fail;
+        }
+        cer_dlq *q = NULL;
+        if (cer_dlq_new(&q, r->cfg.dead_letter.log_dir, 0, why, sizeof why) != 0) {
+            snprintf(err, errsz, "cerelay run: %s", why);
+            goto fail;
+        }
+        atomic_store(&r->pshared.dlq, q);
+    }
+    if (r->cfg.policy.dead_letter && !r->cfg.dead_letter.log_dir)
+        relay_log(CER_CONFIG_LEVEL_WARN,
+                  "policy.dead_letter: denied events are written to dead_letter.log_dir only; "
+                  "with dead_letter.topic they are dropped and counted "
+                  "(cerelay_policy_decisions_total)");
+    cer_emitter_conf *ec = cer_emitter_conf_new();
+    if (emitter_conf(&r->cfg, ec, why, sizeof why) != 0) {
+        snprintf(err, errsz, "cerelay run: %s", why);
+        cer_emitter_conf_destroy(ec);
+        goto fail;
+    }
+    cer_emitter_conf_set_callbacks(ec, relay_on_delivery, relay_on_persisted, on_emitter_log, r);
+    cer_emitter_conf_set_router(ec, relay_route, r);
+    int rc = cer_emitter_new(&r->em, ec, why, sizeof why);
+    cer_emitter_conf_destroy(ec);
+    if (rc) {
+        snprintf(err, errsz, "cerelay run: %s", why);
+        goto fail;
+    }
+    if (!no_http) {
+        if (relay_http_start(r, why, sizeof why) != 0) {
+            snprintf(err, errsz, "cerelay run: %s", why);
+            goto fail;
+        }
+        relay_acks_start(r);
+    }
+    return 0;
+fail:
+    relay_close(r, 0);
+    return 2;
+}
+
+void relay_close(relay *r, int drain_ms)
+{
+    atomic_store(&r->draining, 1);
+    relay_http_quiesce(r, drain_ms);
+    cer_emitter_destroy(r->em, drain_ms);
+    r->em = NULL;
+    relay_acks_stop();
+    relay_http_stop(r);
+    cer_dlq_destroy(atomic_load(&r->pshared.dlq)); /* writes what is queued first */
+    atomic_store(&r->pshared.dlq, NULL);
+    cer_pipeline_destroy(atomic_load(&r->pipe));
+    atomic_store(&r->pipe, NULL);
+    for (size_t i = 0; i < r->nold_pipes; i++)
+        cer_pipeline_destroy(r->old_pipes[i]);
+    free(r->old_pipes);
+    r->old_pipes = NULL;
+    r->nold_pipes = 0;
+    metrics_free(&r->metrics);
+    cer_config_free(&r->cfg);
+}
+
 int relay_main(const char *config_path, int print_ready, int ack_timeout_ms)
 {
     static relay R;
@@ -272,34 +410,6 @@ int relay_main(const char *config_path, int print_ready, int ack_timeout_ms)
     } else {
         cer_config_default(&r->cfg);
     }
-    relay_log_setup(r->cfg.logging.format, r->cfg.logging.level);
-    metrics_init(&r->metrics);
-    if (r->cfg.binding == CER_CONFIG_BINDING_LOG && r->cfg.buffer.type == CER_CONFIG_BUFFER_DISK) {
-        /* The local log is itself a durable, fsynced log: a disk buffer in front of it would
-         * only write every event twice. */
-        r->cfg.buffer.type = CER_CONFIG_BUFFER_MEMORY;
-        relay_log(CER_CONFIG_LEVEL_INFO, "binding log is durable itself: no disk buffer in "
-                                         "front of it (ack: local means the log append)");
-    }
-    r->ack = r->cfg.ack;
-    if (r->ack == CER_CONFIG_ACK_LOCAL && r->cfg.buffer.type != CER_CONFIG_BUFFER_DISK &&
-        r->cfg.binding != CER_CONFIG_BINDING_LOG) {
-        fprintf(stderr, "cerelay run: ack: local needs buffer.type: disk (or binding: log), "
-                        "so that an acknowledged event is on disk; set buffer.type: disk or "
-                        "ack: remote\n");
-        return 2;
-    }
-    r->ack_timeout_ms = ack_timeout_ms > 0 ? ack_timeout_ms : 30000;
-    atomic_store(&r->live, &r->cfg);
-    if (r->cfg.binding == CER_CONFIG_BINDING_LOG && r->cfg.log.dir && mkdirs(r->cfg.log.dir)) {
-        fprintf(stderr, "cerelay run: log.dir %s: %s\n", r->cfg.log.dir, strerror(errno));
-        return 2;
-    }
-    if (r->cfg.buffer.type == CER_CONFIG_BUFFER_DISK && r->cfg.buffer.dir &&
-        mkdirs(r->cfg.buffer.dir)) {
-        fprintf(stderr, "cerelay run: buffer.dir %s: %s\n", r->cfg.buffer.dir, strerror(errno));
-        return 2;
-    }
     /* Signals go to the main thread only: block them before any thread starts. */
     sigset_t set;
     sigemptyset(&set);
@@ -308,31 +418,10 @@ int relay_main(const char *config_path, int print_ready, int ack_timeout_ms)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-
-    if (relay_gov_init(r, &r->cfg, err, sizeof err) != 0) {
-        fprintf(stderr, "cerelay run: %s\n", err);
+    if (relay_open(r, ack_timeout_ms, false, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
         return 2;
     }
-    cer_emitter_conf *ec = cer_emitter_conf_new();
-    if (emitter_conf(&r->cfg, ec, err, sizeof err) != 0) {
-        fprintf(stderr, "cerelay run: %s\n", err);
-        cer_emitter_conf_destroy(ec);
-        return 2;
-    }
-    cer_emitter_conf_set_callbacks(ec, relay_on_delivery, relay_on_persisted, on_emitter_log, r);
-    cer_emitter_conf_set_router(ec, relay_route, r);
-    int rc = cer_emitter_new(&r->em, ec, err, sizeof err);
-    cer_emitter_conf_destroy(ec);
-    if (rc) {
-        fprintf(stderr, "cerelay run: %s\n", err);
-        return 2;
-    }
-    if (relay_http_start(r, err, sizeof err) != 0) {
-        fprintf(stderr, "cerelay run: %s\n", err);
-        cer_emitter_destroy(r->em, 0);
-        return 2;
-    }
-    relay_acks_start(r);
     char ev_url[128] = "disabled", otlp_url[128] = "disabled";
     if (r->events_d)
         snprintf(ev_url, sizeof ev_url, "http://%.*s:%d/events",
@@ -366,14 +455,7 @@ int relay_main(const char *config_path, int print_ready, int ack_timeout_ms)
     uint64_t drain = r->cfg.shutdown.drain_timeout_ms ? r->cfg.shutdown.drain_timeout_ms : 30000;
     relay_log(CER_CONFIG_LEVEL_INFO, "shutting down: draining for up to %llu ms",
               (unsigned long long)drain);
-    atomic_store(&r->draining, 1);
-    relay_http_quiesce(r, (int)drain);
-    cer_emitter_destroy(r->em, (int)drain);
-    relay_acks_stop();
-    relay_http_stop(r);
-    relay_gov_close();
-    metrics_free(&r->metrics);
-    cer_config_free(&r->cfg);
+    relay_close(r, (int)drain);
     relay_log(CER_CONFIG_LEVEL_INFO, "stopped");
     return 0;
 }

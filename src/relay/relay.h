@@ -6,32 +6,23 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cerelay/ce.h"
+#include "cerelay/ce_binding.h"
 #include "cerelay/emitter.h"
+#include "pipeline/pipeline.h"
 #include "relay/config.h"
 #include "sink/sink.h"
 
 /* ---- metrics (metrics.c) ----------------------------------------------------------------- */
 
-enum {
-    REJ_INVALID,    /* an event broke a CloudEvents rule */
-    REJ_MALFORMED,  /* the body or headers could not be decoded */
-    REJ_TOO_LARGE,  /* body over limits.max_body_bytes */
-    REJ_MEDIA_TYPE, /* not a CloudEvents request */
-    REJ_METHOD,     /* wrong HTTP method */
-    REJ_UNAUTHORIZED,
-    REJ_OVERLOADED, /* queue full: 503 */
-    REJ_DELIVERY,   /* ack: remote/local and the destination failed */
-    REJ_NREASONS
-};
-
 #define LAT_BUCKETS 14
 
 typedef struct relay_metrics {
     atomic_ullong requests, received, accepted;
-    atomic_ullong rejected[REJ_NREASONS];
+    atomic_ullong rejected[CER_REASON_COUNT]; /* by cer_reason */
     atomic_ullong ack_failed;
     atomic_ullong lat_bucket[LAT_BUCKETS + 1]; /* ingest-to-ack seconds, cumulative at render */
     atomic_ullong lat_count;
@@ -50,7 +41,6 @@ void metrics_observe_latency(relay_metrics *m, int64_t ns);
 void metrics_count_topic(relay_metrics *m, const char *topic, size_t len);
 /* Prometheus text exposition of the relay and emitter counters. */
 int metrics_render(relay_metrics *m, cer_emitter *em, ce_buf *out);
-const char *metrics_reason_name(int reason);
 
 /* ---- the relay ------------------------------------------------------------------------------ */
 
@@ -63,6 +53,13 @@ struct relay {
      * because the emitter may still hold route templates borrowed from them. */
     _Atomic(const cer_config *) live;
     cer_emitter *em;
+    /* The pipeline in force (built from `live`); replaced on reload, the old ones kept until
+     * exit like the configurations (requests in flight may still use them). */
+    _Atomic(cer_pipeline *) pipe;
+    cer_pipeline **old_pipes;
+    size_t nold_pipes;
+    cer_pipeline_shared pshared; /* counters and the dead-letter writer, across reloads */
+    atomic_ullong body_bytes;    /* request bodies held in memory now */
     relay_metrics metrics;
     int ack; /* cer_config_ack, after resolving "local" without a disk buffer */
     int ack_timeout_ms;
@@ -75,8 +72,6 @@ static inline const cer_config *relay_live(relay *r)
 {
     return atomic_load(&r->live);
 }
-/* Decoder limits from a configuration. */
-ce_limits relay_limits(const cer_config *c);
 
 /* Start the HTTP listeners (http.c). Returns 0 or -1 with errstr naming the address. */
 int relay_http_start(relay *r, char *errstr, size_t errstr_size);
@@ -86,19 +81,12 @@ void relay_http_stop(relay *r);
 /* Requests currently being processed. */
 long relay_http_active(void);
 
-/* Routing (router.c): the first route whose glob matches the type. */
+/* The emitter's router callback (relay.c): the live pipeline's route templates. */
 int relay_route(void *ctx, const ce_event *ev, const char **topic_tmpl, const char **key_tmpl);
-/* Glob match with * and ? on bytes. */
-int relay_glob(const char *pat, const char *s, size_t len);
-
-/* Governance (gov.c): masking then the egress policy. relay_govern masks evs[0..*n) in place
- * and removes (destroying) the events the policy denies; returns 0, or an error with
- * *bad_index naming the event masking failed on (the request must then be rejected). */
-int relay_gov_init(relay *r, const cer_config *c, char *errstr, size_t errstr_size);
-int relay_govern(relay *r, ce_event **evs, size_t *n, size_t *denied, size_t *bad_index,
-                 char *errstr, size_t errstr_size);
-void relay_gov_metrics(ce_buf *out);
-void relay_gov_close(void);
+static inline cer_pipeline *relay_pipeline(relay *r)
+{
+    return atomic_load(&r->pipe);
+}
 
 /* Emitter callbacks (ack.c). */
 void relay_on_delivery(void *ctx, void *opaque, int err, const char *reason);
@@ -107,6 +95,19 @@ void relay_on_persisted(void *ctx, void *opaque, int err);
 /* Logging to stderr, text or JSON (log.c). Levels as cer_config_log_level. */
 void relay_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void relay_log_setup(int format, int level);
+
+/* Bring a relay up from cfg (taken: freed by relay_close, also on failure): the pipeline, the
+ * dead-letter writer, the emitter and, unless no_http, the HTTP listeners. Returns 0, or a
+ * non-zero exit status (2) with errstr. r must be zeroed. */
+int relay_open(relay *r, int ack_timeout_ms, bool no_http, char *errstr, size_t errstr_size);
+/* Quiesce, drain the emitter for up to drain_ms and free everything. */
+void relay_close(relay *r, int drain_ms);
+/* Run one request through the handler without HTTP I/O (tests, fuzzing): kind LISTEN_EVENTS or
+ * LISTEN_OTLP. Waits for the acknowledgement like a client would (ack remote/local). Returns
+ * the status; the body goes to *resp (appended), the Content-Type to ctype. */
+unsigned relay_request(relay *r, int kind, const char *method, const char *url,
+                       const ce_header *hdrs, size_t nhdrs, const void *body, size_t len,
+                       ce_buf *resp, char *ctype, size_t ctype_size);
 
 /* `cerelay run`: load, start, serve until SIGTERM/SIGINT, drain. Returns an exit status. */
 int relay_main(const char *config_path, int print_ready, int ack_timeout_ms);

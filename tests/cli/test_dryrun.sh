@@ -236,4 +236,25 @@ case_usage_and_config_errors() {
   expect_eq "$OUT" ""
 }
 
+# The relay's catalog check and limits.max_event_bytes are part of the same pipeline: an event
+# the relay refuses with 400/413 is invalid here too (it used to print allow).
+case_catalog_and_event_size_like_the_relay() {
+  write_config "catalog:
+  types:
+    eventzr.llm.usage.v1: enforce
+limits:
+  max_event_bytes: 1KiB"
+  {
+    ev eventzr.llm.usage.v1 u0 t ',"datacontenttype":"application/json","data":{"inputTokens":-5}'
+    ev t.small s1
+    ev t.big b2 "" ",\"data\":\"$(head -c 1200 /dev/zero | tr '\0' a)\""
+  } >"$TMP/in.ndjson"
+  expect_run 1 "$CERELAY" dry-run -c "$TMP/relay.yaml" --no-event "$TMP/in.ndjson"
+  expect_contains "$OUT" '{"index":0,"verdict":"invalid","error":"catalog (enforce): '
+  expect_contains "$OUT" 'inputTokens'
+  expect_contains "$OUT" '{"index":1,"verdict":"allow"'
+  expect_contains "$OUT" '{"index":2,"verdict":"invalid","error":"the event is '
+  expect_contains "$OUT" 'over limits.max_event_bytes (1024)'
+}
+
 run_case "$@"

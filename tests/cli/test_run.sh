@@ -469,4 +469,41 @@ case_json_logs_and_readiness() {
   expect_contains "$(cat "$TMP/relay.err")" '415 Unsupported media type'
 }
 
+# Issue 11: limits are enforced where bytes enter, and every refusal is problem+json.
+case_limits_enforced_at_ingest() {
+  log_config "$TMP/cfg.yaml" "limits:" "  max_event_bytes: 64KiB" "  max_batch_events: 3" \
+    "http:" "  batch_size: 3"
+  start_relay "$TMP/cfg.yaml"
+  big=$(head -c 100000 /dev/zero | tr '\0' a)
+  post "$RELAY_URL" application/cloudevents+json \
+    "{\"specversion\":\"1.0\",\"id\":\"b\",\"source\":\"/s\",\"type\":\"t.big\",\"data\":\"$big\"}"
+  expect_eq "$STATUS" 413
+  expect_contains "$BODY" '"type":"urn:cerelay:problem:too-large"'
+  expect_contains "$BODY" '"errors":[{"index":0,'
+  post "$RELAY_URL" application/cloudevents-batch+json "[$EV1,$EV1,$EV1,$EV1]"
+  expect_eq "$STATUS" 413
+  expect_contains "$BODY" 'max_batch_events'
+  post "$RELAY_URL" application/cloudevents+json '{"specversion":"1.0","id":"x","type":"t"}'
+  expect_eq "$STATUS" 400
+  expect_contains "$BODY" '"type":"urn:cerelay:problem:invalid-event"'
+  expect_contains "$BODY" '"errors":[{"index":0,'
+  hdr=$(head -c 70000 /dev/zero | tr '\0' h)
+  STATUS=$(curl -s -o "$TMP/h.out" -D "$TMP/h.head" -w '%{http_code}' -X POST "$RELAY_URL" \
+    -H "Content-Type: application/cloudevents+json" -H "X-Big: $hdr" --data-binary "$EV1")
+  expect_eq "$STATUS" 431
+  expect_contains "$(cat "$TMP/h.head")" 'application/problem+json'
+  expect_contains "$(cat "$TMP/h.out")" 'urn:cerelay:problem:header-too-large'
+  post "$RELAY_URL" application/cloudevents+json "$EV1"
+  expect_eq "$STATUS" 202
+  curl -s "$RELAY_BASE/metrics" >"$TMP/metrics"
+  stop_relay
+  expect_contains "$(cat "$TMP/metrics")" 'cerelay_requests_rejected_total{reason="too_large"} 2'
+  expect_contains "$(cat "$TMP/metrics")" 'cerelay_requests_rejected_total{reason="invalid"} 1'
+  expect_contains "$(cat "$TMP/metrics")" 'cerelay_requests_rejected_total{reason="header_too_large"} 1'
+  # nothing refused reached the log; what was accepted reads back
+  expect_run 0 "$CERELAY" tail --log "$TMP/log" --topic t.one
+  expect_eq "$(printf '%s\n' "$OUT" | wc -l)" 1
+  [ ! -e "$TMP/log/t.big-0" ] || fail "the refused event reached the log"
+}
+
 run_case "$@"

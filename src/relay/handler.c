@@ -1,0 +1,644 @@
+/* What a request to the relay means, independent of the HTTP library: POST /events (through
+ * the pipeline), /healthz, /readyz, /metrics, bearer auth, and every error as RFC 9457
+ * application/problem+json with the one reason table (src/pipeline/reason.c). Answers are
+ * stored in the request and sent by the transport (http.c, or relay_request for tests). */
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "relay/http.h"
+#include "sink/sink.h"
+
+enum { MAX_PROBLEMS = 100 };
+
+/* ---- request lifetime -------------------------------------------------------------------- */
+
+req *relay_req_new(relay *r, int kind, struct MHD_Connection *conn, const char *method,
+                   const char *url)
+{
+    req *q = calloc(1, sizeof *q);
+    if (!q)
+        return NULL;
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->cv, NULL);
+    q->refs = 1;
+    q->r = r;
+    q->kind = kind;
+    q->conn = conn;
+    q->t0 = cer_mono_ns();
+    snprintf(q->method, sizeof q->method, "%s", method);
+    snprintf(q->url, sizeof q->url, "%s", url);
+    ce_buf_init(&q->body);
+    ce_buf_init(&q->out);
+    atomic_fetch_add(&r->metrics.requests, 1);
+    return q;
+}
+
+void relay_req_unref(req *q)
+{
+    pthread_mutex_lock(&q->mu);
+    int left = --q->refs;
+    pthread_mutex_unlock(&q->mu);
+    if (left > 0)
+        return;
+    relay_req_drop_body(q);
+    ce_buf_free(&q->out);
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->cv);
+    free(q);
+}
+
+void relay_req_drop_body(req *q)
+{
+    atomic_fetch_sub(&q->r->body_bytes, q->body_counted);
+    q->body_counted = 0;
+    ce_buf_free(&q->body);
+}
+
+const char *relay_req_header(const req *q, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < q->nhdrs; i++)
+        if (q->hdrs[i].name.len == n && strncasecmp(q->hdrs[i].name.ptr, name, n) == 0)
+            return q->hdrs[i].value.ptr;
+    return NULL;
+}
+
+/* ---- responses ---------------------------------------------------------------------------- */
+
+void relay_respond(req *q, unsigned status, const char *ctype, const char *body, size_t len,
+                   const char *xname, const char *xvalue)
+{
+    q->has_resp = true;
+    q->status = status;
+    q->ctype = ctype;
+    q->out.len = 0;
+    ce_buf_append(&q->out, body, len);
+    snprintf(q->xname, sizeof q->xname, "%s", xname ? xname : "");
+    snprintf(q->xvalue, sizeof q->xvalue, "%s", xvalue ? xvalue : "");
+}
+
+/* Append s as a JSON string (the core's encoder rules: only ", \ and controls escaped). */
+static void json_str(ce_buf *b, const char *s, size_t n)
+{
+    ce_buf_append(b, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[8];
+        if (c == '"' || c == '\\') {
+            esc[0] = '\\', esc[1] = (char)c;
+            ce_buf_append(b, esc, 2);
+        } else if (c < 0x20) {
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+            ce_buf_append(b, esc, 6);
+        } else {
+            ce_buf_append(b, &s[i], 1);
+        }
+    }
+    ce_buf_append(b, "\"", 1);
+}
+
+static void bufprintf(ce_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void bufprintf(ce_buf *b, const char *fmt, ...)
+{
+    char tmp[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        ce_buf_append(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+void relay_problem(req *q, cer_reason r, const char *detail, const char *errors_json)
+{
+    const cer_reason_info *ri = cer_reason_get(r);
+    atomic_fetch_add(&q->r->metrics.rejected[r < CER_REASON_COUNT ? r : CER_REASON_INTERNAL], 1);
+    relay_log(CER_CONFIG_LEVEL_INFO, "rejected %s %.200s: %u %s: %s", q->method, q->url, ri->status,
+              ri->title, detail);
+    ce_buf b;
+    ce_buf_init(&b);
+    bufprintf(&b, "{\"type\":\"urn:cerelay:problem:%s\",\"title\":", ri->kind);
+    json_str(&b, ri->title, strlen(ri->title));
+    bufprintf(&b, ",\"status\":%u,\"detail\":", ri->status);
+    json_str(&b, detail, strlen(detail));
+    if (errors_json)
+        bufprintf(&b, ",\"errors\":%s", errors_json);
+    ce_buf_append(&b, "}", 1);
+    const char *xn = NULL, *xv = NULL;
+    if (r == CER_REASON_OVERLOADED || r == CER_REASON_DELIVERY || r == CER_REASON_ACK_TIMEOUT)
+        xn = MHD_HTTP_HEADER_RETRY_AFTER, xv = "1";
+    else if (r == CER_REASON_METHOD)
+        xn = MHD_HTTP_HEADER_ALLOW,
+        xv = q->kind == LISTEN_EVENTS || strncmp(q->url, "/v1/", 4) == 0 ? "POST" : "GET";
+    else if (r == CER_REASON_UNAUTHORIZED)
+        xn = MHD_HTTP_HEADER_WWW_AUTHENTICATE, xv = "Bearer";
+    relay_respond(q, ri->status, "application/problem+json", b.ptr ? b.ptr : "", b.len, xn, xv);
+    ce_buf_free(&b);
+}
+
+/* The problem for a batch the pipeline refused: errors[] names each rejected event. */
+static void batch_problem(req *q, cer_batch *b, cer_reason outcome)
+{
+    ce_buf e;
+    ce_buf_init(&e);
+    size_t bad = 0, n = cer_batch_count(b), first = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cer_item *it = cer_batch_item(b, i);
+        if (it->verdict != CER_VERDICT_REJECTED)
+            continue;
+        if (bad++ == 0)
+            first = i;
+        if (bad > MAX_PROBLEMS)
+            continue;
+        ce_buf_append(&e, bad > 1 ? "," : "[", 1);
+        bufprintf(&e, "{\"index\":%zu,\"detail\":", i);
+        json_str(&e, it->detail, strlen(it->detail));
+        ce_buf_append(&e, "}", 1);
+    }
+    ce_buf_append(&e, "]", 2); /* with its NUL: used as a C string */
+    char d[512];
+    const cer_item *f = cer_batch_item(b, first);
+    if (outcome == CER_REASON_TOO_LARGE)
+        snprintf(d, sizeof d, "event %zu: %s; nothing was accepted", first, f->detail);
+    else if (outcome == CER_REASON_GOVERNANCE)
+        snprintf(d, sizeof d, "event %zu: %s; nothing was accepted", first, f->detail);
+    else
+        snprintf(d, sizeof d,
+                 "%zu of %zu event(s) are invalid; the request was rejected whole and nothing "
+                 "was accepted",
+                 bad, n);
+    relay_problem(q, outcome, d, e.ptr);
+    ce_buf_free(&e);
+}
+
+/* ---- /events ------------------------------------------------------------------------------ */
+
+void answer_events_done(req *q)
+{
+    relay *r = q->r;
+    if (q->failed) {
+        char detail[512];
+        snprintf(detail, sizeof detail,
+                 "%zu of %zu event(s) were not acknowledged by the destination: %s "
+                 "(nothing is reported as accepted; retrying may duplicate the others)",
+                 q->failed, q->nevents, q->fail_reason);
+        relay_problem(q, q->timed_out ? CER_REASON_ACK_TIMEOUT : CER_REASON_DELIVERY, detail, NULL);
+        return;
+    }
+    metrics_observe_latency(&r->metrics, cer_mono_ns() - q->t0);
+    if (q->kind == LISTEN_OTLP) {
+        relay_otlp_answer(q);
+        return;
+    }
+    char body[96];
+    int n = q->denied ? snprintf(body, sizeof body, "{\"accepted\":%zu,\"denied\":%zu}", q->nevents,
+                                 q->denied)
+                      : snprintf(body, sizeof body, "{\"accepted\":%zu}", q->nevents);
+    relay_respond(q, MHD_HTTP_ACCEPTED, "application/json", body, (size_t)n, NULL, NULL);
+}
+
+/* Memory admission: the emitter's bytes (queued and in flight) plus the request bodies held
+ * now, against limits.max_memory_bytes. */
+bool relay_over_memory(relay *r, uint64_t extra)
+{
+    cer_emitter_stats st;
+    cer_emitter_stats_get(r->em, &st);
+    return st.queue_bytes + atomic_load(&r->body_bytes) + extra > r->cfg.limits.max_memory_bytes;
+}
+
+static void handle_events(req *q)
+{
+    relay *r = q->r;
+    cer_pipeline *pl = relay_pipeline(r);
+    if (strcmp(q->method, "POST") != 0) {
+        relay_problem(q, CER_REASON_METHOD, "POST events to this endpoint", NULL);
+        return;
+    }
+    if (q->too_big) {
+        char d[160];
+        snprintf(d, sizeof d, "the body exceeds limits.max_body_bytes (%llu bytes)",
+                 (unsigned long long)cer_pipeline_config(pl)->limits.max_body_bytes);
+        relay_problem(q, CER_REASON_TOO_LARGE, d, NULL);
+        return;
+    }
+    if (q->overloaded || relay_over_memory(r, 0)) {
+        relay_problem(q, CER_REASON_OVERLOADED,
+                      "the relay holds limits.max_memory_bytes of events; retry later", NULL);
+        return;
+    }
+    ce_http_message msg = {q->hdrs, q->nhdrs, {q->body.ptr ? q->body.ptr : "", q->body.len}};
+    cer_batch *b = cer_batch_new();
+    if (!b) {
+        relay_problem(q, CER_REASON_OVERLOADED, "out of memory", NULL);
+        return;
+    }
+    char err[512];
+    cer_reason rc = cer_pipeline_decode_http(pl, &msg, b, err, sizeof err);
+    if (rc != CER_REASON_NONE) {
+        relay_problem(q, rc, err, NULL);
+        cer_batch_destroy(b);
+        return;
+    }
+    atomic_fetch_add(&r->metrics.received, cer_batch_count(b));
+    relay_submit(q, b);
+    cer_batch_destroy(b);
+}
+
+static void dead_letters_done(void *opaque, int err, const char *reason)
+{
+    req *q = opaque;
+    if (err)
+        atomic_fetch_add(&q->r->pshared.dead_letter_failed, 1);
+    pthread_mutex_lock(&q->mu);
+    if (q->waiting && q->pending > 0) {
+        if (err) {
+            q->failed++;
+            snprintf(q->fail_reason, sizeof q->fail_reason, "%s", reason ? reason : "failed");
+        }
+        if (--q->pending == 0) {
+            if (q->suspended && !q->resumed) {
+                q->resumed = true;
+                if (q->conn)
+                    MHD_resume_connection(q->conn);
+            }
+            pthread_cond_broadcast(&q->cv);
+        }
+    }
+    pthread_mutex_unlock(&q->mu);
+    relay_req_unref(q);
+}
+
+/* Run the pipeline over b, then hand the accepted events to the emitter as one unit and answer
+ * now (ack: none) or once every event (and the dead letters) is acknowledged; the connection is
+ * suspended meanwhile. Shared by /events and the OTLP endpoints. The caller keeps b. */
+void relay_submit(req *q, cer_batch *b)
+{
+    relay *r = q->r;
+    cer_pipeline *pl = relay_pipeline(r);
+    cer_reason outcome = cer_pipeline_process(pl, b, CER_PIPELINE_WHOLE);
+    if (outcome != CER_REASON_NONE) {
+        batch_problem(q, b, outcome);
+        return;
+    }
+    for (size_t i = 0; i < cer_batch_count(b); i++) { /* catalog warnings: type and count only */
+        const cer_item *it = cer_batch_item(b, i);
+        if (it->catalog_warned) {
+            ce_slice t = ce_event_get_str(it->ev, "type");
+            relay_log(CER_CONFIG_LEVEL_WARN,
+                      "catalog: an event of type %.*s breaks its schema (%zu violation(s)); "
+                      "delivered (mode warn)",
+                      (int)(t.len > 128 ? 128 : t.len), t.ptr, it->catalog_warned);
+        }
+        if (it->verdict == CER_VERDICT_DENIED)
+            relay_log(CER_CONFIG_LEVEL_DEBUG, "policy: denied by '%s'%s%s", it->rule,
+                      it->detail[0] ? ": " : "", it->detail);
+    }
+    size_t n = 0;
+    const ce_event *const *evs = cer_batch_accepted(b, &n);
+    if (!evs) {
+        relay_problem(q, CER_REASON_OVERLOADED, "out of memory", NULL);
+        return;
+    }
+    /* ack none answers now: the events do not carry the request (their callbacks need not
+     * find it), so nothing of the request outlives the answer but a dead-letter group */
+    bool wait = r->ack != CER_CONFIG_ACK_NONE;
+    size_t evrefs = wait ? n : 0;
+    q->denied = cer_batch_count_verdict(b, CER_VERDICT_DENIED);
+    pthread_mutex_lock(&q->mu);
+    q->nevents = n;
+    q->waiting = wait;
+    q->pending = wait ? n + 1 : 0; /* +1: the dead letters' group, settled below */
+    q->refs += (int)evrefs + 1;
+    pthread_mutex_unlock(&q->mu);
+    /* dead letters first: if the emitter then refuses, a retry may dead-letter twice, but a
+     * dead letter is never lost */
+    int dl = cer_pipeline_dead_letter(pl, b, dead_letters_done, q);
+    if (dl == CER_PIPELINE_DLQ_FULL) {
+        pthread_mutex_lock(&q->mu);
+        q->refs -= (int)evrefs + 1;
+        q->pending = 0;
+        pthread_mutex_unlock(&q->mu);
+        relay_problem(q, CER_REASON_OVERLOADED, "the dead-letter writer is behind; retry later",
+                      NULL);
+        return;
+    }
+    if (dl == 0) { /* no group: settle its slot now */
+        pthread_mutex_lock(&q->mu);
+        q->refs--;
+        if (wait)
+            q->pending--;
+        pthread_mutex_unlock(&q->mu);
+    } else if (!wait) {
+        /* ack none: the dead letters are written in the background; the reference they hold
+         * keeps the request alive until then */
+    }
+    char err[512];
+    int rc = 0;
+    if (n > 0 && !wait) {
+        rc = cer_emitter_emit_batch(r->em, evs, n, NULL, err, sizeof err);
+    } else if (n > 0) {
+        void **opaques = malloc(sizeof *opaques * n);
+        if (!opaques) {
+            rc = CE_ENOMEM;
+            snprintf(err, sizeof err, "out of memory");
+        } else {
+            for (size_t i = 0; i < n; i++)
+                opaques[i] = q;
+            rc = cer_emitter_emit_batch(r->em, evs, n, opaques, err, sizeof err);
+            free(opaques);
+        }
+    }
+    if (rc) {
+        pthread_mutex_lock(&q->mu);
+        q->refs -= (int)evrefs;
+        q->pending = q->pending >= n ? q->pending - n : 0;
+        q->waiting = false; /* the answer is given now; a dead-letter group may still settle */
+        pthread_mutex_unlock(&q->mu);
+        if (rc == CER_EQUEUE_FULL || rc == CER_ECLOSED || rc == CE_ENOMEM)
+            relay_problem(q, CER_REASON_OVERLOADED,
+                          rc == CER_ECLOSED ? "the relay is shutting down" : err, NULL);
+        else
+            relay_problem(q, CER_REASON_INVALID, err, NULL);
+        return;
+    }
+    atomic_fetch_add(&r->metrics.accepted, n);
+    for (size_t i = 0; i < cer_batch_count(b); i++) { /* the topic rendered by the pipeline */
+        const cer_item *it = cer_batch_item(b, i);
+        if (it->verdict == CER_VERDICT_ACCEPTED && it->topic)
+            metrics_count_topic(&r->metrics, it->topic, strlen(it->topic));
+    }
+    if (!wait) {
+        answer_events_done(q);
+        return;
+    }
+    pthread_mutex_lock(&q->mu);
+    if (q->pending == 0) {
+        pthread_mutex_unlock(&q->mu);
+        answer_events_done(q);
+        return;
+    }
+    q->suspended = true;
+    if (q->conn)
+        MHD_suspend_connection(q->conn);
+    pthread_mutex_unlock(&q->mu);
+    if (q->conn)
+        relay_acks_track(q);
+}
+
+/* ---- emitter callbacks -------------------------------------------------------------------- */
+
+static void settle(req *q, int err, const char *reason)
+{
+    pthread_mutex_lock(&q->mu);
+    if (q->waiting && q->pending > 0) {
+        if (err) {
+            q->failed++;
+            snprintf(q->fail_reason, sizeof q->fail_reason, "%s", reason ? reason : "failed");
+        }
+        if (--q->pending == 0) {
+            if (q->suspended && !q->resumed) {
+                q->resumed = true;
+                if (q->conn)
+                    MHD_resume_connection(q->conn);
+            }
+            pthread_cond_broadcast(&q->cv);
+        }
+    }
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* A failed delivery is never silent: under ack none nobody else hears of it. One line per
+ * second at most, with the number of events since the last line and the latest reason. */
+static void log_failure(relay *r, int err, const char *reason)
+{
+    static atomic_llong last_ns;
+    static atomic_ullong since;
+    unsigned long long n = atomic_fetch_add(&since, 1) + 1;
+    long long now = (long long)cer_mono_ns(), last = atomic_load(&last_ns);
+    if (now - last < 1000000000LL || !atomic_compare_exchange_strong(&last_ns, &last, now))
+        return;
+    n = atomic_exchange(&since, 0);
+    const char *kind = err == CER_EDEADLETTER ? "dead-lettered"
+                       : err == CER_EDROPPED  ? "dropped (buffer.when_full: drop_oldest)"
+                       : err == CER_EDELIVERY ? "failed"
+                                              : ce_err_name(err);
+    relay_log(CER_CONFIG_LEVEL_WARN,
+              "%llu event(s) not delivered since the last report, latest %s: %s%s", n, kind,
+              reason ? reason : "no reason given",
+              r->ack == CER_CONFIG_ACK_NONE && err != CER_EDEADLETTER
+                  ? " (ack: none: such events are lost)"
+                  : "");
+}
+
+void relay_on_delivery(void *ctx, void *opaque, int err, const char *reason)
+{
+    relay *r = ctx;
+    req *q = opaque;
+    if (err) {
+        atomic_fetch_add(&r->metrics.ack_failed, 1);
+        log_failure(r, err, reason);
+    }
+    if (!q) /* ack none, or an event buffered by an earlier process */
+        return;
+    if (r->ack == CER_CONFIG_ACK_REMOTE || (r->ack == CER_CONFIG_ACK_LOCAL && !q->local_ack))
+        settle(q, err, reason);
+    relay_req_unref(q);
+}
+
+void relay_on_persisted(void *ctx, void *opaque, int err)
+{
+    relay *r = ctx;
+    req *q = opaque;
+    if (q && r->ack == CER_CONFIG_ACK_LOCAL) {
+        q->local_ack = true;
+        settle(q, err, err ? "the durable append to the disk buffer failed" : NULL);
+    }
+}
+
+/* Called by the reaper when a suspended request waited longer than the ack timeout. */
+void relay_http_timeout(req *q)
+{
+    pthread_mutex_lock(&q->mu);
+    if (q->waiting && q->pending > 0 && q->suspended && !q->resumed) {
+        q->timed_out = true;
+        q->failed = q->pending;
+        snprintf(q->fail_reason, sizeof q->fail_reason,
+                 "no acknowledgement within %d ms (events are still being delivered)",
+                 q->r->ack_timeout_ms);
+        q->pending = 0;
+        q->resumed = true;
+        if (q->conn)
+            MHD_resume_connection(q->conn);
+    }
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* ---- other endpoints ---------------------------------------------------------------------- */
+
+static void handle_ready(req *q)
+{
+    relay *r = q->r;
+    cer_emitter_stats st;
+    cer_emitter_stats_get(r->em, &st);
+    const char *why = NULL;
+    uint64_t mem = st.queue_bytes + atomic_load(&r->body_bytes);
+    if (atomic_load(&r->draining))
+        why = "draining";
+    else if (mem > r->cfg.limits.max_memory_bytes / 10 * 9)
+        why = "the relay holds over 90% of limits.max_memory_bytes";
+    else if (r->cfg.buffer.type == CER_CONFIG_BUFFER_DISK &&
+             st.buffer_bytes > r->cfg.buffer.max_bytes / 10 * 9)
+        why = "the disk buffer is nearly full";
+    if (why) {
+        char body[160];
+        int n = snprintf(body, sizeof body, "{\"status\":\"not ready\",\"reason\":\"%s\"}", why);
+        relay_respond(q, MHD_HTTP_SERVICE_UNAVAILABLE, "application/json", body, (size_t)n, NULL,
+                      NULL);
+        return;
+    }
+    relay_respond(q, MHD_HTTP_OK, "application/json", "{\"status\":\"ready\"}", 18, NULL, NULL);
+}
+
+static void handle_metrics(req *q)
+{
+    ce_buf b;
+    ce_buf_init(&b);
+    metrics_render(&q->r->metrics, q->r->em, &b);
+    cer_pipeline_metrics(relay_pipeline(q->r), &b);
+    char tmp[512];
+    int n = snprintf(tmp, sizeof tmp,
+                     "# HELP cerelay_request_body_bytes Request bodies held in memory now\n"
+                     "# TYPE cerelay_request_body_bytes gauge\ncerelay_request_body_bytes %llu\n"
+                     "# HELP cerelay_memory_limit_bytes limits.max_memory_bytes\n"
+                     "# TYPE cerelay_memory_limit_bytes gauge\ncerelay_memory_limit_bytes %llu\n",
+                     atomic_load(&q->r->body_bytes),
+                     (unsigned long long)q->r->cfg.limits.max_memory_bytes);
+    ce_buf_append(&b, tmp, (size_t)n);
+    relay_respond(q, MHD_HTTP_OK, "text/plain; version=0.0.4", b.ptr ? b.ptr : "", b.len, NULL,
+                  NULL);
+    ce_buf_free(&b);
+}
+
+static bool authorized(req *q)
+{
+    const cer_config_strlist *toks = &relay_live(q->r)->listen.auth.bearer_tokens;
+    if (toks->n == 0)
+        return true;
+    const char *h = relay_req_header(q, "Authorization");
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return false;
+    for (size_t i = 0; i < toks->n; i++)
+        if (strcmp(h + 7, toks->v[i]) == 0)
+            return true;
+    return false;
+}
+
+/* ---- dispatch ------------------------------------------------------------------------------ */
+
+void relay_handle(req *q)
+{
+    relay *r = q->r;
+    const char *url = q->url;
+    if (q->header_too_big) {
+        char d[160];
+        snprintf(d, sizeof d, "the request headers exceed %zu bytes", RELAY_MAX_HEADER_BYTES);
+        relay_problem(q, CER_REASON_HEADER_TOO_LARGE, d, NULL);
+        return;
+    }
+    if (strcmp(url, "/healthz") == 0) {
+        relay_respond(q, MHD_HTTP_OK, "application/json", "{\"status\":\"ok\"}", 15, NULL, NULL);
+        return;
+    }
+    if (strcmp(url, "/readyz") == 0) {
+        handle_ready(q);
+        return;
+    }
+    const cer_config *live = relay_live(r);
+    if (live->metrics.enabled && live->metrics.path && strcmp(url, live->metrics.path) == 0) {
+        handle_metrics(q);
+        return;
+    }
+    if (!authorized(q)) {
+        relay_problem(q, CER_REASON_UNAUTHORIZED,
+                      "a valid bearer token is required (Authorization: Bearer ...)", NULL);
+        return;
+    }
+    if (q->kind == LISTEN_EVENTS && (strcmp(url, "/events") == 0 || strcmp(url, "/") == 0)) {
+        handle_events(q);
+    } else if (q->kind == LISTEN_OTLP &&
+               (strcmp(url, "/v1/logs") == 0 || strcmp(url, "/v1/traces") == 0)) {
+        relay_handle_otlp(q);
+    } else {
+        char d[600];
+        snprintf(d, sizeof d,
+                 "no endpoint %.256s here (CloudEvents: POST /events; OTLP: POST "
+                 "/v1/logs, /v1/traces; also /healthz, /readyz, /metrics)",
+                 url);
+        relay_problem(q, CER_REASON_NOT_FOUND, d, NULL);
+    }
+}
+
+/* ---- direct calls --------------------------------------------------------------------------- */
+
+unsigned relay_request(relay *r, int kind, const char *method, const char *url,
+                       const ce_header *hdrs, size_t nhdrs, const void *body, size_t len,
+                       ce_buf *resp, char *ctype, size_t ctype_size)
+{
+    req *q = relay_req_new(r, kind, NULL, method, url);
+    if (!q)
+        return 0;
+    size_t hbytes = 0;
+    for (size_t i = 0; i < nhdrs; i++) {
+        hbytes += hdrs[i].name.len + hdrs[i].value.len;
+        if (q->nhdrs < sizeof q->hdrs / sizeof q->hdrs[0])
+            q->hdrs[q->nhdrs++] = hdrs[i];
+    }
+    q->header_too_big = hbytes > RELAY_MAX_HEADER_BYTES;
+    const cer_config *live = relay_live(r);
+    if (len > live->limits.max_body_bytes)
+        q->too_big = true;
+    else if (len) {
+        if (relay_over_memory(r, len))
+            q->overloaded = true;
+        else if (ce_buf_append(&q->body, body, len) != 0)
+            q->overloaded = true;
+        q->body_counted = q->body.cap;
+        atomic_fetch_add(&r->body_bytes, q->body_counted);
+    }
+    relay_handle(q);
+    relay_req_drop_body(q); /* the events were copied: the body is not needed any more */
+    if (q->suspended) {
+        struct timespec dl;
+        clock_gettime(CLOCK_REALTIME, &dl);
+        dl.tv_sec += r->ack_timeout_ms / 1000;
+        dl.tv_nsec += (long)(r->ack_timeout_ms % 1000) * 1000000L;
+        if (dl.tv_nsec >= 1000000000L)
+            dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+        pthread_mutex_lock(&q->mu);
+        while (q->pending > 0 && pthread_cond_timedwait(&q->cv, &q->mu, &dl) == 0)
+            ;
+        if (q->pending > 0) {
+            q->timed_out = true;
+            q->failed = q->pending;
+            snprintf(q->fail_reason, sizeof q->fail_reason,
+                     "no acknowledgement within %d ms (events are still being delivered)",
+                     r->ack_timeout_ms);
+            q->pending = 0;
+        }
+        q->resumed = true;
+        pthread_mutex_unlock(&q->mu);
+        answer_events_done(q);
+    }
+    unsigned status = q->has_resp ? q->status : 500;
+    if (resp && q->has_resp)
+        ce_buf_append(resp, q->out.ptr ? q->out.ptr : "", q->out.len);
+    if (ctype && ctype_size)
+        snprintf(ctype, ctype_size, "%s", q->has_resp ? q->ctype : "");
+    relay_req_unref(q);
+    return status;
+}
