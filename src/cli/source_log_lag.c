@@ -9,6 +9,7 @@
 #include "cerelay/ce_binding.h"
 #include "cerelay/log.h"
 #include "cli/lag.h"
+#include "cli/source.h"
 
 enum { MAX_NAMES = 10000, MAX_HDRS = 256 };
 
@@ -85,21 +86,6 @@ static void rec_times(const cer_log_rec *rec, lag_row *r)
     r->next_event_ms = lag_event_time_ms(&msg);
 }
 
-/* Start and end offsets of one partition. */
-static int partition_range(cer_log_reader *rd, int64_t *start, int64_t *end, char *err,
-                           size_t errsz)
-{
-    cer_log_rec rec;
-    if (cer_log_reader_seek(rd, CER_LOG_SEEK_LATEST, 0, err, errsz) != 0)
-        return -1;
-    *end = cer_log_reader_position(rd);
-    if (cer_log_reader_seek(rd, CER_LOG_SEEK_EARLIEST, 0, err, errsz) != 0)
-        return -1;
-    int rc = cer_log_reader_next(rd, &rec, 0, err, errsz);
-    *start = rc == 0 ? rec.offset : *end;
-    return rc == 0 || rc == CER_LOG_EAGAIN ? 0 : -1;
-}
-
 int lag_log_collect(const char *dir, const lag_query *q, lag_set *out, char *err, size_t errsz)
 {
     out->n = 0;
@@ -149,8 +135,8 @@ int lag_log_collect(const char *dir, const lag_query *q, lag_set *out, char *err
                     break;
                 }
                 if (!rd) {
-                    if (cer_log_reader_open(&rd, dir, topics[t], p, NULL, why, sizeof why) != 0 ||
-                        partition_range(rd, &start, &end, why, sizeof why) != 0) {
+                    if (src_log_range(dir, topics[t], p, &start, &end, why, sizeof why) != 0 ||
+                        cer_log_reader_open(&rd, dir, topics[t], p, NULL, why, sizeof why) != 0) {
                         snprintf(err, errsz, "log: topic '%s' partition %d: %s", topics[t], p, why);
                         rc = -1;
                         break;
