@@ -285,6 +285,9 @@ int lag_kafka_collect(lag_kafka *k, const lag_query *q, lag_set *out, char *err,
         rc = group_offsets(k, groups[g], q, out, err, errsz);
         if (rc)
             break;
+        if (q->ngroups && out->n == from)
+            fprintf(stderr, "cerelay lag: group '%s' has no committed offsets%s\n", groups[g],
+                    q->ntopics ? " on the topics asked" : " (or does not exist)");
         for (size_t i = from; i < out->n; i++) {
             lag_row *r = &out->rows[i];
             int64_t lo, hi;
