@@ -57,7 +57,8 @@ static const char help[] =
     "                           when the destination topic has the source's partition count\n"
     "                           (it is created with that count when missing), otherwise the\n"
     "                           key picks the partition (murmur2, as the Java client)\n"
-    "  --http URL | --log DIR | --stdout   events are re-encoded by the destination\n"
+    "  --http URL | --log DIR | --stdout   events are re-encoded by the destination (HTTP:\n"
+    "                           one request in flight at a time, to keep the order)\n"
     "  --to-topic TOPIC         destination topic (default: the source topic's name);\n"
     "                           --log/--http/--stdout also accept --mode, --key,\n"
     "                           --attr-headers, --header, --batch-size, --partitions,\n"
@@ -97,6 +98,7 @@ typedef struct replay {
     cer_sink_handle sink; /* --http/--log/--stdout */
     rk_dest *rk;          /* --kafka */
     size_t sink_delivered, sink_failed;
+    size_t http_pending; /* events submitted to the HTTP sink since its last flush */
     char sink_error[256];
     /* work */
     int event_time;
@@ -329,9 +331,26 @@ static int deliver(replay *rp, const ce_kafka_message *msg, const src_meta *meta
                                meta->timestamp_ms, err, errsz);
     for (;;) {
         int rc = rp->sink.ops->submit(rp->sink.s, ev, NULL, err, errsz);
-        if (rc != CER_SINK_EQUEUE)
+        if (rc == CER_SINK_EQUEUE) {
+            rp->sink.ops->poll(rp->sink.s, 50);
+            continue;
+        }
+        if (rc || rp->sink.ops != &cer_sink_http)
             return rc;
-        rp->sink.ops->poll(rp->sink.s, 50);
+        /* The HTTP sink runs several requests at once, which could reorder events: keep one
+         * request (one event, or one batch in batch mode) in flight so the destination gets
+         * the source's order. */
+        size_t per_request = rp->d.conf.mode == CE_MODE_BATCH
+                                 ? (rp->d.conf.batch_size ? rp->d.conf.batch_size : 50)
+                                 : 1;
+        if (++rp->http_pending >= per_request) {
+            rp->http_pending = 0;
+            if (rp->sink.ops->flush(rp->sink.s, rp->timeout_ms) != 0) {
+                snprintf(err, errsz, "http: not acknowledged within %d ms", rp->timeout_ms);
+                return CER_SINK_ETIMEOUT;
+            }
+        }
+        return 0;
     }
 }
 
@@ -388,6 +407,8 @@ static int run(replay *rp, int quiet)
                 break;
             }
             rp->copied++;
+            if (!rp->rk && rp->sink_failed)
+                break; /* the checkpoint below reports it; nothing more is sent */
         }
         since_cp++;
         int64_t now = mono_ms();

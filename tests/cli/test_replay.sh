@@ -126,6 +126,29 @@ case_log_resume_after_sigkill() {
   expect_contains "$ERR" "replayed 0 of 0"
 }
 
+case_log_to_http_commits_only_acknowledged() {
+  L="$TMP/log"
+  send_keys 1 --log "$L" --topic h
+  all=$(records --log "$L" --topic h)
+  # a destination that refuses: nothing is committed, exit 1 naming the reason
+  start_stub 400
+  expect_run 1 "$CERELAY" replay --from-log "$L" --topic h --offsets 0:2-6 --http "$STUB_URL" \
+    --group hg
+  expect_contains "$ERR" "400"
+  kill $STUB_PID; wait $STUB_PID 2>/dev/null
+  expect_run 0 "$CERELAY" lag --log "$L" --json
+  expect_eq "$(jq '[.partitions[]|select(.group=="hg")]|length' <<<"$OUT")" 0
+  # a destination that accepts: the whole range, one request per event, ids in order
+  start_stub 202
+  expect_run 0 "$CERELAY" replay --from-log "$L" --topic h --offsets 0:2-6 --http "$STUB_URL" \
+    --group hg
+  expect_eq "$(stub_requests)" 5
+  got=$(for i in 0 1 2 3 4; do jq -r .id "$STUB_DIR/$i.body"; done)
+  expect_eq "$got" "$(select_range "$all" 0 2 6)"
+  expect_run 0 "$CERELAY" lag --log "$L" --group hg --json
+  expect_eq "$(jq '.partitions[0].committed_offset' <<<"$OUT")" 7
+}
+
 case_replay_errors() {
   expect_run 2 "$CERELAY" replay --stdout
   expect_run 2 "$CERELAY" replay --from-log "$TMP/x" --topic a
