@@ -124,8 +124,14 @@ static void print_table(FILE *f, const lag_set *s, const lag_set *prev, double d
                 watch ? "" : " (for the groups/topics asked)");
         return;
     }
-    fprintf(f, "%-24s %-28s %9s %12s %12s %10s %9s %9s", "GROUP", "TOPIC", "PARTITION", "COMMITTED",
-            "END", "LAG", "TIME-LAG", "EVENT-LAG");
+    int gw = 5, tw = 5; /* column widths: the longest name, at most 64 */
+    for (size_t i = 0; i < s->n; i++) {
+        int g = (int)strlen(s->rows[i].group), t = (int)strlen(s->rows[i].topic);
+        gw = g > gw ? (g > 64 ? 64 : g) : gw;
+        tw = t > tw ? (t > 64 ? 64 : t) : tw;
+    }
+    fprintf(f, "%-*s %-*s %9s %12s %12s %10s %9s %9s", gw, "GROUP", tw, "TOPIC", "PARTITION",
+            "COMMITTED", "END", "LAG", "TIME-LAG", "EVENT-LAG");
     if (watch)
         fprintf(f, " %10s %10s %9s", "CONSUME/s", "PRODUCE/s", "CATCH-UP");
     fputc('\n', f);
@@ -134,7 +140,7 @@ static void print_table(FILE *f, const lag_set *s, const lag_set *prev, double d
         char tl[32], el[32];
         fmt_secs(tl, sizeof tl, age_s(r, r->next_ts_ms, now));
         fmt_secs(el, sizeof el, age_s(r, r->next_event_ms, now));
-        fprintf(f, "%-24s %-28s %9d %12lld %12lld %10lld %9s %9s", r->group, r->topic,
+        fprintf(f, "%-*s %-*s %9d %12lld %12lld %10lld %9s %9s", gw, r->group, tw, r->topic,
                 (int)r->partition, (long long)r->committed, (long long)r->end,
                 (long long)lag_records(r), tl, el);
         if (watch) {

@@ -288,11 +288,20 @@ int lag_kafka_collect(lag_kafka *k, const lag_query *q, lag_set *out, char *err,
         if (q->ngroups && out->n == from)
             fprintf(stderr, "cerelay lag: group '%s' has no committed offsets%s\n", groups[g],
                     q->ntopics ? " on the topics asked" : " (or does not exist)");
+        size_t kept = from;
         for (size_t i = from; i < out->n; i++) {
             lag_row *r = &out->rows[i];
             int64_t lo, hi;
             rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(k->rk, r->topic, r->partition,
                                                                      &lo, &hi, ADMIN_TIMEOUT_MS);
+            if (e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+                e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+                e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+                /* A commit left on a deleted topic: say so, and show the rest. */
+                fprintf(stderr, "cerelay lag: group '%s': topic '%s' partition %d: %s (skipped)\n",
+                        r->group, r->topic, (int)r->partition, rd_kafka_err2str(e));
+                continue;
+            }
             if (e) {
                 snprintf(err, errsz, "group '%s': topic '%s' partition %d: watermarks: %s",
                          r->group, r->topic, (int)r->partition, rd_kafka_err2str(e));
@@ -300,7 +309,10 @@ int lag_kafka_collect(lag_kafka *k, const lag_query *q, lag_set *out, char *err,
                 break;
             }
             r->start = lo, r->end = hi;
+            out->rows[kept++] = *r;
         }
+        if (rc == 0)
+            out->n = kept;
         if (rc == 0)
             next_records(k, out, from, out->n);
     }
