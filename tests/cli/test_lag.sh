@@ -98,15 +98,21 @@ case_log_watch_lines() {
   pid=$!
   sleep 0.5
   "$CERELAY" send --log "$L" --topic w --type t --source /s --count 20 -q
-  sleep 0.8
+  # wait (<= 10 s) for a pass that saw the 20 new events arrive: a produce rate > 0
+  for _ in $(seq 1 100); do
+    awk '$1=="wg" && $10+0 > 0 {found=1} END{exit !found}' "$TMP/watch.out" && break
+    sleep 0.1
+  done
   kill -INT $pid
   wait $pid || fail "lag --watch exited $?"
   n=$(grep -c '^GROUP' "$TMP/watch.out")
-  [ "$n" -ge 3 ] || fail "expected >= 3 tables, got $n"
+  [ "$n" -ge 2 ] || fail "expected >= 2 tables, got $n"
   grep -q 'CONSUME/s' "$TMP/watch.out" || fail "no rate columns"
-  # a produce rate > 0 was seen once the 20 new events arrived
   awk '$1=="wg" && $10+0 > 0 {found=1} END{exit !found}' "$TMP/watch.out" ||
     { fail "no produce rate seen"; cat "$TMP/watch.out" >&2; }
+  # non-TTY output: one timestamp line per pass, no escape sequences
+  grep -q $'\033' "$TMP/watch.out" && fail "escape sequences in piped output"
+  grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' "$TMP/watch.out" || fail "no pass timestamps"
 }
 
 case_log_prometheus() {

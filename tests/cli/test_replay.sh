@@ -15,6 +15,16 @@ records() { # SOURCE-ARGS...
 select_range() { # LISTING P FROM TO
   awk -v p="$2" -v f="$3" -v t="$4" '$1==p && $2>=f && $2<=t {print $3}' <<<"$1"
 }
+# Wait (<= 10 s) until consumer group G has committed something, per `cerelay lag`.
+wait_committed() { # LAG-SOURCE-ARGS... (ending with --group G)
+  local n
+  for _ in $(seq 1 100); do
+    n=$("$CERELAY" lag "$@" --json 2>/dev/null | jq '[.partitions[].committed_offset]|add // 0')
+    [ "${n:-0}" -gt 0 ] && return 0
+    sleep 0.1
+  done
+  fail "group never committed: $*"
+}
 # N events on keys k0..k9 (N per key), optional extra send args.
 send_keys() { # N DEST... [-- EXTRA]
   local n=$1; shift
@@ -107,10 +117,11 @@ case_log_rate() {
 case_log_resume_after_sigkill() {
   L="$TMP/log"
   send_keys 30 --log "$L" --topic k --partitions 3
-  "$CERELAY" replay --from-log "$L" --topic k --log "$TMP/dst" --group rg --rate 150 -q \
+  "$CERELAY" replay --from-log "$L" --topic k --log "$TMP/dst" --group rg --rate 100 -q \
     2>"$TMP/r1.err" &
   pid=$!
-  sleep 1.3
+  wait_committed --log "$L" --group rg
+  sleep 0.3
   kill -9 $pid
   wait $pid 2>/dev/null
   n1=$("$CERELAY" tail --log "$TMP/dst" --topic k | wc -l)
@@ -203,6 +214,12 @@ case_kafka_time_range() {
   expect_run 0 "$CERELAY" replay --from-kafka "$BOOT" --topic "$T" --since "$t1" --until "$t2" \
     --stdout
   expect_eq "$(jq -r .id <<<"$OUT" | sort)" "$want"
+  # --filter on the Kafka source: only k3's events, all 4 of them
+  expect_run 0 "$CERELAY" replay --from-kafka "$BOOT" --topic "$T" --filter "subject = 'k3'" \
+    --stdout
+  expect_eq "$(jq -r .id <<<"$OUT" | sort)" \
+    "$("$CERELAY" tail --kafka "$BOOT" --topic "$T" | jq -r 'select(.subject=="k3")|.id' | sort)"
+  expect_eq "$(wc -l <<<"$OUT")" 4
 }
 
 case_kafka_resume_after_sigkill_exactly_once() {
@@ -211,9 +228,10 @@ case_kafka_resume_after_sigkill_exactly_once() {
   send_keys 30 --kafka "$BOOT" --topic "$T"
   G="rg-$T"
   "$CERELAY" replay --from-kafka "$BOOT" --topic "$T" --kafka "$BOOT" --to-topic "$T.copy" \
-    --group "$G" --rate 120 -q 2>"$TMP/r1.err" &
+    --group "$G" --rate 100 -q 2>"$TMP/r1.err" &
   pid=$!
-  sleep 2
+  wait_committed --kafka "$BOOT" --group "$G"
+  sleep 0.3
   kill -9 $pid
   wait $pid 2>/dev/null
   expect_run 0 "$CERELAY" lag --kafka "$BOOT" --group "$G" --json
