@@ -37,6 +37,7 @@ static const char help[] =
     "                         ListConsumerGroupOffsets, watermarks)\n"
     "  --log DIR              cerelay's local log (groups in DIR/groups)\n"
     "  -X NAME=VALUE          librdkafka property (repeatable)\n"
+    "  --timeout SECONDS      Kafka: limit of each request to the cluster (default 10)\n"
     "  --group G, --topic T   only these groups / topics (each repeatable)\n"
     "  --json                 one JSON document per pass instead of a table\n"
     "  --max-lag-seconds S    exit 1 when any partition's time lag exceeds S seconds\n"
@@ -375,7 +376,7 @@ enum { MAX_FILTER = LAG_MAX_FILTER };
 
 int cmd_lag(int argc, char **argv)
 {
-    enum { O_KAFKA = 256, O_LOG, O_GROUP, O_TOPIC, O_JSON, O_MAX, O_TSRC, O_WATCH, O_PROM };
+    enum { O_KAFKA = 256, O_LOG, O_GROUP, O_TOPIC, O_JSON, O_MAX, O_TSRC, O_WATCH, O_PROM, O_TMO };
     static const struct option opts[] = {{"kafka", required_argument, NULL, O_KAFKA},
                                          {"log", required_argument, NULL, O_LOG},
                                          {"group", required_argument, NULL, O_GROUP},
@@ -385,12 +386,13 @@ int cmd_lag(int argc, char **argv)
                                          {"time-source", required_argument, NULL, O_TSRC},
                                          {"watch", optional_argument, NULL, O_WATCH},
                                          {"prometheus", required_argument, NULL, O_PROM},
+                                         {"timeout", required_argument, NULL, O_TMO},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *brokers = NULL, *logdir = NULL, *prom = NULL;
     static const char *groups[MAX_FILTER], *topics[MAX_FILTER], *props[MAX_FILTER + 1];
     int ngroups = 0, ntopics = 0, nprops = 0, json = 0, watch = 0, event_time = 0;
-    double max_lag = -1, interval = -1;
+    double max_lag = -1, interval = -1, timeout_s = 10;
     char *end;
     int c;
     optind = 1;
@@ -453,6 +455,14 @@ int cmd_lag(int argc, char **argv)
         case O_PROM:
             prom = optarg;
             break;
+        case O_TMO:
+            timeout_s = strtod(optarg, &end);
+            if (*end || !(timeout_s >= 0.1 && timeout_s <= 3600)) {
+                fprintf(stderr, "cerelay lag: --timeout: seconds from 0.1 to 3600, not '%s'\n",
+                        optarg);
+                return CLI_USAGE;
+            }
+            break;
         case 'h':
             fputs(help, stdout);
             return CLI_OK;
@@ -480,7 +490,7 @@ int cmd_lag(int argc, char **argv)
     lag_query q = {groups, ngroups, topics, ntopics};
     char err[1024];
     lag_kafka *k = NULL;
-    if (brokers && !(k = lag_kafka_new(brokers, props, err, sizeof err))) {
+    if (brokers && !(k = lag_kafka_new(brokers, props, (int)(timeout_s * 1000), err, sizeof err))) {
         fprintf(stderr, "cerelay lag: %s\n", err);
         return CLI_USAGE;
     }

@@ -44,10 +44,11 @@ typedef struct lag_query {
 } lag_query;
 
 /* Kafka: a handle kept across passes (--watch). props: "name=value" librdkafka properties,
- * NULL-terminated. Returns NULL with errstr set on failure. */
+ * NULL-terminated; timeout_ms bounds each request to the cluster. Returns NULL with errstr set
+ * on failure. */
 typedef struct lag_kafka lag_kafka;
-lag_kafka *lag_kafka_new(const char *brokers, const char *const *props, char *errstr,
-                         size_t errstr_size);
+lag_kafka *lag_kafka_new(const char *brokers, const char *const *props, int timeout_ms,
+                         char *errstr, size_t errstr_size);
 void lag_kafka_destroy(lag_kafka *k);
 /* One pass: fills `out` (cleared first). Returns 0 or -1 with errstr naming the group/topic. */
 int lag_kafka_collect(lag_kafka *k, const lag_query *q, lag_set *out, char *errstr,

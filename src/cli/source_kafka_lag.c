@@ -10,9 +10,10 @@
 #include "cerelay/ce_binding.h"
 #include "cli/lag.h"
 
-enum { ADMIN_TIMEOUT_MS = 10000, FETCH_TIMEOUT_MS = 5000, MAX_HDRS = 256 };
+enum { MAX_HDRS = 256 };
 
 struct lag_kafka {
+    int timeout_ms; /* each cluster request; fetching next records gets half of it */
     rd_kafka_t *rk;
     rd_kafka_queue_t *q;
 };
@@ -25,6 +26,13 @@ static int set(rd_kafka_conf_t *c, const char *k, const char *v, char *err, size
         return -1;
     }
     return 0;
+}
+
+/* librdkafka's own log lines (connection refused, retries) are not printed: failures reach the
+ * user through the request that failed, once, naming it. */
+static void quiet_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk, (void)level, (void)fac, (void)buf;
 }
 
 void lag_kafka_destroy(lag_kafka *k)
@@ -40,13 +48,15 @@ void lag_kafka_destroy(lag_kafka *k)
     free(k);
 }
 
-lag_kafka *lag_kafka_new(const char *brokers, const char *const *props, char *err, size_t errsz)
+lag_kafka *lag_kafka_new(const char *brokers, const char *const *props, int timeout_ms, char *err,
+                         size_t errsz)
 {
     lag_kafka *k = calloc(1, sizeof *k);
     if (!k) {
         snprintf(err, errsz, "out of memory");
         return NULL;
     }
+    k->timeout_ms = timeout_ms;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char gid[64];
     /* A private group id: assign() needs one; nothing is ever committed under it. */
@@ -70,6 +80,7 @@ lag_kafka *lag_kafka_new(const char *brokers, const char *const *props, char *er
         if (set(conf, name, eq + 1, err, errsz))
             goto fail;
     }
+    rd_kafka_conf_set_log_cb(conf, quiet_log);
     char why[512];
     k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof why);
     if (!k->rk) {
@@ -92,10 +103,10 @@ static rd_kafka_event_t *wait_result(lag_kafka *k, rd_kafka_event_type_t type, c
                                      size_t errsz)
 {
     for (;;) {
-        rd_kafka_event_t *ev = rd_kafka_queue_poll(k->q, ADMIN_TIMEOUT_MS + 2000);
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(k->q, k->timeout_ms + 2000);
         if (!ev) {
             snprintf(err, errsz, "kafka: no answer from the cluster in %d ms",
-                     ADMIN_TIMEOUT_MS + 2000);
+                     k->timeout_ms + 2000);
             return NULL;
         }
         if (rd_kafka_event_type(ev) == type) {
@@ -114,7 +125,7 @@ static rd_kafka_AdminOptions_t *admin_options(lag_kafka *k, rd_kafka_admin_op_t 
 {
     rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(k->rk, op);
     char why[128];
-    rd_kafka_AdminOptions_set_request_timeout(o, ADMIN_TIMEOUT_MS, why, sizeof why);
+    rd_kafka_AdminOptions_set_request_timeout(o, k->timeout_ms, why, sizeof why);
     return o;
 }
 
@@ -134,7 +145,13 @@ static char **list_groups(lag_kafka *k, const lag_query *q, char *err, size_t er
     if (!ev)
         return NULL;
     const rd_kafka_ListConsumerGroups_result_t *res = rd_kafka_event_ListConsumerGroups_result(ev);
-    size_t n = 0;
+    size_t n = 0, nerr = 0;
+    const rd_kafka_error_t **errs = rd_kafka_ListConsumerGroups_result_errors(res, &nerr);
+    if (nerr > 0) { /* a broker did not answer: the list would be incomplete */
+        snprintf(err, errsz, "kafka: listing consumer groups: %s", rd_kafka_error_string(errs[0]));
+        rd_kafka_event_destroy(ev);
+        return NULL;
+    }
     const rd_kafka_ConsumerGroupListing_t **l = rd_kafka_ListConsumerGroups_result_valid(res, &n);
     char **g = calloc(n + 1, sizeof *g);
     size_t m = 0;
@@ -229,7 +246,7 @@ static void next_records(lag_kafka *k, lag_set *s, size_t from, size_t to)
     }
     ce_header hdrs[MAX_HDRS];
     int waited = 0;
-    while (want > 0 && waited < FETCH_TIMEOUT_MS) {
+    while (want > 0 && waited < k->timeout_ms / 2) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(k->rk, 100);
         if (!m) {
             waited += 100;
@@ -293,7 +310,7 @@ int lag_kafka_collect(lag_kafka *k, const lag_query *q, lag_set *out, char *err,
             lag_row *r = &out->rows[i];
             int64_t lo, hi;
             rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(k->rk, r->topic, r->partition,
-                                                                     &lo, &hi, ADMIN_TIMEOUT_MS);
+                                                                     &lo, &hi, k->timeout_ms);
             if (e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
                 e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
                 e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {

@@ -144,6 +144,11 @@ case_lag_errors() {
   expect_run 2 "$CERELAY" lag --log "$TMP/l" --max-lag-seconds x
   expect_contains "$ERR" "--max-lag-seconds"
   expect_run 2 "$CERELAY" lag --log "$TMP/l" --prometheus nonsense
+  # an unreachable cluster is an error (exit 2) naming the request, not an empty answer
+  expect_run 2 "$CERELAY" lag --kafka 127.0.0.1:1 --timeout 0.5
+  expect_contains "$ERR" "listing consumer groups"
+  expect_run 2 "$CERELAY" lag --kafka 127.0.0.1:1 --timeout 0.5 --group g
+  expect_contains "$ERR" "group 'g'"
   expect_run 0 "$CERELAY" lag --help
   expect_contains "$OUT" "exit status"
 }
