@@ -247,14 +247,17 @@ static void prom_metric(FILE *f, const char *name, const char *helptext, const l
         const lag_row *r = &s->rows[i];
         double v = which == 0   ? (double)lag_records(r)
                    : which == 1 ? age_s(r, r->next_ts_ms, now)
-                                : age_s(r, r->next_event_ms, now);
+                   : which == 2 ? age_s(r, r->next_event_ms, now)
+                   : which == 3 ? (double)r->committed
+                                : (double)r->end;
         if (isnan(v))
             continue;
         fprintf(f, "%s{group=\"", name);
         prom_label(f, r->group);
         fputs("\",topic=\"", f);
         prom_label(f, r->topic);
-        fprintf(f, "\",partition=\"%d\"} %.*f\n", (int)r->partition, which == 0 ? 0 : 3, v);
+        fprintf(f, "\",partition=\"%d\"} %.*f\n", (int)r->partition,
+                which == 1 || which == 2 ? 3 : 0, v);
     }
 }
 
@@ -273,6 +276,10 @@ static void exporter_update(exporter *x, const lag_set *s, int64_t now, int ok)
     prom_metric(f, "cerelay_group_event_lag_seconds",
                 "Now minus the CloudEvents time of the next record the group has not consumed.", s,
                 2, now);
+    prom_metric(f, "cerelay_group_committed_offset",
+                "The group's committed offset (rate() of it is the consume rate).", s, 3, now);
+    prom_metric(f, "cerelay_group_end_offset",
+                "The partition's end offset (rate() of it is the produce rate).", s, 4, now);
     fprintf(f,
             "# HELP cerelay_lag_scrape_ok 1 when the last collection succeeded.\n"
             "# TYPE cerelay_lag_scrape_ok gauge\ncerelay_lag_scrape_ok %d\n",

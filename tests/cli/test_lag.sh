@@ -132,6 +132,8 @@ case_log_prometheus() {
   expect_contains "$body" 'cerelay_group_lag_records{group="pg",topic="p",partition="0"} 5'
   expect_contains "$body" '# TYPE cerelay_group_lag_seconds gauge'
   expect_contains "$body" 'cerelay_group_lag_seconds{group="pg",topic="p",partition="0"}'
+  expect_contains "$body" 'cerelay_group_committed_offset{group="pg",topic="p",partition="0"} 4'
+  expect_contains "$body" 'cerelay_group_end_offset{group="pg",topic="p",partition="0"} 9'
 }
 
 case_lag_errors() {
