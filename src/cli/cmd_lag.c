@@ -50,7 +50,8 @@ static const char help[] =
     "  --prometheus ADDR      serve GET /metrics on ADDR (HOST:PORT or :PORT) and keep\n"
     "                         collecting (every --watch INTERVAL, default 5 s):\n"
     "                         cerelay_group_lag_records, cerelay_group_lag_seconds,\n"
-    "                         cerelay_group_event_lag_seconds{group,topic,partition}\n"
+    "                         cerelay_group_event_lag_seconds, cerelay_group_committed_offset,\n"
+    "                         cerelay_group_end_offset{group,topic,partition}\n"
     "\n"
     "exit status: 0 done (no partition over --max-lag-seconds), 1 a partition is over\n"
     "--max-lag-seconds (in the last pass), 2 usage error or the cluster/log cannot be read.\n";
