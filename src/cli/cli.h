@@ -22,6 +22,8 @@ int cmd_config(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_dryrun(int argc, char **argv);
+int cmd_lag(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 /* Read all of `path` ("-" = stdin) into a new NUL-terminated buffer, at most `max` bytes.
  * Returns 0, or -1 after printing "cerelay: PATH: reason" to stderr. */

@@ -1,14 +1,19 @@
 /* cerelay tail: read CloudEvents from a Kafka topic or a local-log topic (binary and
- * structured mode both decoded) and print them as NDJSON or a readable view. */
+ * structured mode both decoded) and print them as NDJSON or a readable view, or, with --stats,
+ * print their freshness (consume time - event time) percentiles per type and tenant. */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include "cerelay/ce.h"
 #include "cerelay/ce_sql.h"
 #include "cli/cli.h"
+#include "cli/fresh.h"
 #include "cli/source.h"
 #include "sink/sink.h"
 
@@ -29,12 +34,51 @@ static const char help[] =
     "  --filter EXPR      print only events for which the CESQL expression is true\n"
     "                     (e.g. \"type LIKE 'eventzr.llm.%' AND subject = 'tenant-a'\");\n"
     "                     --count counts matching events\n"
+    "  --stats            print no events but their end-to-end freshness: consume time minus\n"
+    "                     the CloudEvents `time`, as p50/p95/p99/max per event type and\n"
+    "                     tenant (the `tenantid` extension, else the subject, else '-'; at\n"
+    "                     most 100 type/tenant pairs, the rest as 'other'), cumulative since\n"
+    "                     the start, once a second and at the end (--format json: one JSON\n"
+    "                     object per report). With --group it consumes as that group would\n"
+    "                     (and commits); with --follow it runs until Ctrl-C.\n"
     "  -X NAME=VALUE      librdkafka property for --kafka (repeatable)\n";
 
 static volatile int stop_flag;
 static void on_signal(int sig)
 {
+    (void)sig;
     stop_flag = 1;
+}
+
+/* --stats: the statistics and a thread printing them once a second. */
+typedef struct stats_printer {
+    fresh *f;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done, json;
+    pthread_t th;
+} stats_printer;
+
+static void *stats_loop(void *arg)
+{
+    stats_printer *sp = arg;
+    pthread_mutex_lock(&sp->mu);
+    while (!sp->done) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        if (pthread_cond_timedwait(&sp->cv, &sp->mu, &until) != 0 && !sp->done)
+            fresh_print(sp->f, stdout, sp->json, 0);
+    }
+    pthread_mutex_unlock(&sp->mu);
+    return NULL;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 static void print_pretty(const ce_event *ev, const src_meta *m, const char *topic)
@@ -70,7 +114,7 @@ static void print_pretty(const ce_event *ev, const src_meta *m, const char *topi
 
 int cmd_tail(int argc, char **argv)
 {
-    enum { O_KAFKA = 256, O_LOG, O_TOPIC, O_OFFSET, O_COUNT, O_GROUP, O_FORMAT, O_FILTER };
+    enum { O_KAFKA = 256, O_LOG, O_TOPIC, O_OFFSET, O_COUNT, O_GROUP, O_FORMAT, O_FILTER, O_STATS };
     static const struct option opts[] = {{"kafka", required_argument, NULL, O_KAFKA},
                                          {"log", required_argument, NULL, O_LOG},
                                          {"topic", required_argument, NULL, O_TOPIC},
@@ -80,11 +124,12 @@ int cmd_tail(int argc, char **argv)
                                          {"group", required_argument, NULL, O_GROUP},
                                          {"format", required_argument, NULL, O_FORMAT},
                                          {"filter", required_argument, NULL, O_FILTER},
+                                         {"stats", no_argument, NULL, O_STATS},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     src_conf conf = {0};
     const char *props[257] = {0};
-    int nprops = 0, pretty = 0;
+    int nprops = 0, pretty = 0, stats = 0, json_format = 0;
     ce_sql_prog *filter = NULL;
     char ferr[512];
     long long count = -1;
@@ -142,9 +187,10 @@ int cmd_tail(int argc, char **argv)
             conf.group = optarg;
             break;
         case O_FORMAT:
+            json_format = strcmp(optarg, "json") == 0;
             if (strcmp(optarg, "pretty") == 0)
                 pretty = 1;
-            else if (strcmp(optarg, "json") != 0) {
+            else if (!json_format) {
                 fprintf(stderr, "cerelay tail: --format: json or pretty, not '%s'\n", optarg);
                 return CLI_USAGE;
             }
@@ -155,6 +201,9 @@ int cmd_tail(int argc, char **argv)
                 fprintf(stderr, "cerelay tail: --filter: %s\n", ferr);
                 return CLI_USAGE;
             }
+            break;
+        case O_STATS:
+            stats = 1;
             break;
         case 'X':
             if (nprops == 256) {
@@ -198,6 +247,21 @@ int cmd_tail(int argc, char **argv)
     ce_buf_init(&out);
     long long shown = 0, bad = 0;
     int status = CLI_OK;
+    static stats_printer sp;
+    if (stats) {
+        memset(&sp, 0, sizeof sp);
+        sp.f = fresh_new();
+        sp.json = json_format;
+        pthread_mutex_init(&sp.mu, NULL);
+        pthread_cond_init(&sp.cv, NULL);
+        if (!sp.f || pthread_create(&sp.th, NULL, stats_loop, &sp) != 0) {
+            fprintf(stderr, "cerelay tail: --stats: cannot start\n");
+            fresh_destroy(sp.f);
+            stats = 0;
+            status = CLI_USAGE;
+            count = 0;
+        }
+    }
     ce_kafka_message msg;
     src_meta meta;
     while (count < 0 || shown < count) {
@@ -217,7 +281,12 @@ int cmd_tail(int argc, char **argv)
         }
         if (filter && !ce_sql_filter_ctx(filter, sqlctx, ev))
             continue;
-        if (pretty) {
+        if (stats) {
+            int64_t now = wall_ms();
+            pthread_mutex_lock(&sp.mu);
+            fresh_add(sp.f, ev, now);
+            pthread_mutex_unlock(&sp.mu);
+        } else if (pretty) {
             print_pretty(ev, &meta, conf.topic);
         } else {
             out.len = 0;
@@ -231,6 +300,15 @@ int cmd_tail(int argc, char **argv)
             fflush(stdout);
         if (conf.group && shown % 1000 == 0 && ops->commit(s, err, sizeof err) != 0)
             fprintf(stderr, "cerelay tail: %s\n", err);
+    }
+    if (stats) {
+        pthread_mutex_lock(&sp.mu);
+        sp.done = 1;
+        pthread_cond_signal(&sp.cv);
+        pthread_mutex_unlock(&sp.mu);
+        pthread_join(sp.th, NULL);
+        fresh_print(sp.f, stdout, sp.json, 1);
+        fresh_destroy(sp.f);
     }
     fflush(stdout);
     if (conf.group && ops->commit(s, err, sizeof err) != 0) {

@@ -20,6 +20,9 @@ static const cli_cmd commands[] = {
     {"dry-run",
      "run validation, masking, policy and routing of a config over events, sending nothing",
      cmd_dryrun},
+    {"lag", "consumer-group lag in records and in time (Kafka or the local log)", cmd_lag},
+    {"replay", "copy a range of a topic (offsets, times or a count) to any destination",
+     cmd_replay},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 

@@ -18,6 +18,7 @@ struct src {
     int nparts, neof;
     char *eof;          /* per partition: reached the end once */
     int64_t *last_seen; /* grouped: next offset to commit per partition (-1 none) */
+    int64_t *ends;      /* manual: per partition, offsets at or past this are not read */
     ce_header hdrs[MAX_HEADERS];
     char *topic;
 };
@@ -44,6 +45,7 @@ static void kclose(src *s)
     }
     free(s->eof);
     free(s->last_seen);
+    free(s->ends);
     free(s->topic);
     free(s);
 }
@@ -115,12 +117,18 @@ static int kopen(src **out, const src_conf *c, char *err, size_t errsz)
     rd_kafka_metadata_destroy(md);
     s->eof = calloc((size_t)s->nparts, 1);
     s->last_seen = malloc(sizeof(int64_t) * (size_t)s->nparts);
-    if (!s->eof || !s->last_seen) {
+    s->ends = malloc(sizeof(int64_t) * (size_t)s->nparts);
+    if (!s->eof || !s->last_seen || !s->ends) {
         rd_kafka_topic_partition_list_destroy(parts);
         goto fail;
     }
     for (int i = 0; i < s->nparts; i++)
-        s->last_seen[i] = -1;
+        s->last_seen[i] = s->ends[i] = -1;
+    if (c->manual) {
+        rd_kafka_topic_partition_list_destroy(parts);
+        *out = s;
+        return 0;
+    }
     if (c->whence == SRC_TIME) {
         e = rd_kafka_offsets_for_times(s->rk, parts, 10000);
         if (e) {
@@ -150,6 +158,19 @@ fail:
         rd_kafka_conf_destroy(conf);
     kclose(s);
     return CE_EINVAL;
+}
+
+/* Stop reading partition p: paused, and counted as at its end. */
+static void finish_partition(src *s, int32_t p)
+{
+    if (s->eof[p])
+        return;
+    s->eof[p] = 1;
+    s->neof++;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, s->topic, p);
+    rd_kafka_pause_partitions(s->rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
 }
 
 static int knext(src *s, ce_kafka_message *msg, src_meta *meta, volatile int *stop, char *err,
@@ -182,6 +203,14 @@ static int knext(src *s, ce_kafka_message *msg, src_meta *meta, volatile int *st
                 return CE_EIO;
             continue;
         }
+        int32_t p = m->partition;
+        if (p >= 0 && p < s->nparts && s->ends[p] >= 0 && m->offset >= s->ends[p]) {
+            finish_partition(s, p); /* past the range (a gap, or fetched before the pause) */
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        if (p >= 0 && p < s->nparts && s->ends[p] >= 0 && m->offset + 1 >= s->ends[p])
+            finish_partition(s, p); /* the range's last record */
         s->cur = m;
         rd_kafka_headers_t *h = NULL;
         size_t n = 0;
@@ -232,4 +261,86 @@ static int kcommit(src *s, char *err, size_t errsz)
     return 0;
 }
 
-const src_ops src_kafka = {kopen, knext, kcommit, kclose};
+static int32_t kpartitions(src *s)
+{
+    return s->nparts;
+}
+
+static int kwatermarks(src *s, int32_t p, int64_t *lo, int64_t *hi, char *err, size_t errsz)
+{
+    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(s->rk, s->topic, p, lo, hi, 10000);
+    if (e) {
+        snprintf(err, errsz, "kafka: topic '%s' partition %d: watermarks: %s", s->topic, (int)p,
+                 rd_kafka_err2str(e));
+        return CE_EIO;
+    }
+    return 0;
+}
+
+static int koffset_for_time(src *s, int32_t p, int64_t ts, int64_t *off, char *err, size_t errsz)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, s->topic, p)->offset = ts;
+    rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(s->rk, l, 10000);
+    if (!e)
+        e = l->elems[0].err;
+    int64_t o = l->elems[0].offset;
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e) {
+        snprintf(err, errsz, "kafka: topic '%s' partition %d: offset for time %lld: %s", s->topic,
+                 (int)p, (long long)ts, rd_kafka_err2str(e));
+        return CE_EIO;
+    }
+    if (o < 0) { /* no record that recent: the end */
+        int64_t lo;
+        return kwatermarks(s, p, &lo, off, err, errsz);
+    }
+    *off = o;
+    return 0;
+}
+
+static int kcommitted(src *s, int32_t p, int64_t *off, char *err, size_t errsz)
+{
+    if (!s->grouped)
+        return CE_ENOTFOUND;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, s->topic, p);
+    rd_kafka_resp_err_t e = rd_kafka_committed(s->rk, l, 10000);
+    if (!e)
+        e = l->elems[0].err;
+    int64_t o = l->elems[0].offset;
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e) {
+        snprintf(err, errsz, "kafka: topic '%s' partition %d: committed offset: %s", s->topic,
+                 (int)p, rd_kafka_err2str(e));
+        return CE_EIO;
+    }
+    if (o < 0)
+        return CE_ENOTFOUND;
+    *off = o;
+    return 0;
+}
+
+static int kstart(src *s, const int64_t *starts, const int64_t *ends, char *err, size_t errsz)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(s->nparts);
+    for (int p = 0; p < s->nparts; p++) {
+        s->ends[p] = ends ? ends[p] : -1;
+        if (starts[p] < 0 || (s->ends[p] >= 0 && starts[p] >= s->ends[p])) {
+            s->eof[p] = 1;
+            s->neof++;
+            continue;
+        }
+        rd_kafka_topic_partition_list_add(l, s->topic, p)->offset = starts[p];
+    }
+    rd_kafka_resp_err_t e = rd_kafka_assign(s->rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e) {
+        snprintf(err, errsz, "kafka: assign: %s", rd_kafka_err2str(e));
+        return CE_EIO;
+    }
+    return 0;
+}
+
+const src_ops src_kafka = {
+    kopen, knext, kcommit, kclose, kpartitions, kwatermarks, koffset_for_time, kcommitted, kstart};
