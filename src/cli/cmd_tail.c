@@ -29,7 +29,13 @@ static const char help[] =
     "  --filter EXPR      print only events for which the CESQL expression is true\n"
     "                     (e.g. \"type LIKE 'eventzr.llm.%' AND subject = 'tenant-a'\");\n"
     "                     --count counts matching events\n"
-    "  -X NAME=VALUE      librdkafka property for --kafka (repeatable)\n";
+    "  -X NAME=VALUE      librdkafka property for --kafka (repeatable)\n"
+    "\n"
+    "exit status:\n"
+    "  0  every record read was a CloudEvent\n"
+    "  1  a record was not a valid CloudEvent, or reading stopped on an error (both\n"
+    "     reported on standard error)\n"
+    "  2  usage error, or the log, topic or broker cannot be opened\n";
 
 static volatile int stop_flag;
 static void on_signal(int sig)

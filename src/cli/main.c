@@ -29,7 +29,11 @@ static void usage(FILE *f)
                "cerelay relays CloudEvents for AI telemetry.\n\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\n'cerelay COMMAND --help' describes a command.\n");
+    fprintf(f, "\n'cerelay COMMAND --help' describes a command.\n\n"
+               "exit status (every command):\n"
+               "  0  success\n"
+               "  1  invalid input or failed work (invalid events, events not delivered)\n"
+               "  2  usage error or I/O error (nothing is printed on standard output then)\n");
 }
 
 int cli_read_all(const char *path, size_t max, char **out, size_t *len)
