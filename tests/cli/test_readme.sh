@@ -47,4 +47,14 @@ case_every_help_states_exit_status() {
   expect_contains "$OUT" "usage: cerelay run [-c FILE] [--print-addresses] [--ack-timeout MS]"
 }
 
+# examples/cerelay.yaml says it holds every key: at least every top-level section of the
+# effective configuration is there.
+case_example_config_has_every_section() {
+  local k
+  expect_run 0 "$CERELAY" config check --print
+  for k in $(grep -o '^[a-z_]*:' <<<"$OUT" | tr -d :); do
+    grep -q "^$k:" "$ROOT/examples/cerelay.yaml" || fail "examples/cerelay.yaml has no '$k:' section"
+  done
+}
+
 run_case "$@"
