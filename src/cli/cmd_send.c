@@ -60,6 +60,8 @@ static const char help[] =
     "                       acknowledgement is still awaited\n"
     "  -q, --quiet          no summary line on success\n"
     "\n"
+    "With --file, progress is shown on standard error once a second when it is a terminal.\n"
+    "\n"
     "exit status:\n"
     "  0  every event delivered\n"
     "  1  an event not delivered or not valid (the first reasons are named)\n"
@@ -210,6 +212,8 @@ static int send_file(send_state *st, const char *path, long linger_ms)
     }
     int status = CLI_OK;
     int64_t unsent_since = 0;
+    cli_progress progress;
+    cli_progress_init(&progress);
     for (;;) {
         ce_event *ev;
         int r = cli_evin_next(in, &ev, msg, sizeof msg);
@@ -218,7 +222,9 @@ static int send_file(send_state *st, const char *path, long linger_ms)
             ce_event_destroy(ev);
             if (!unsent_since)
                 unsent_since = cer_mono_ns();
+            cli_progress_update(&progress, name, st->sent, cli_evin_offset(in));
         } else if (r == CLI_EVIN_INVALID || r == CLI_EVIN_FATAL) {
+            cli_progress_clear(&progress);
             fprintf(stderr, "cerelay send: %s: %s\n", name, msg);
             st->sent++;
             note_failure(st, msg);
@@ -237,6 +243,7 @@ static int send_file(send_state *st, const char *path, long linger_ms)
             break;
         }
     }
+    cli_progress_clear(&progress);
     cli_evin_close(in);
     return status;
 }

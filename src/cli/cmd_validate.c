@@ -33,6 +33,7 @@ static const char help[] =
     "  -h, --help       this text\n"
     "\n"
     "On success 'ok: N event(s)' goes to standard output (to standard error with --print).\n"
+    "When standard error is a terminal, progress is shown there once a second.\n"
     "\n"
     "exit status:\n"
     "  0  every event valid\n"
@@ -45,6 +46,7 @@ typedef struct vstate {
     int print, quiet;
     size_t valid, invalid, broken, empty;
     ce_buf out;
+    cli_progress progress;
 } vstate;
 
 static void emit(vstate *st, const ce_event *ev)
@@ -86,11 +88,15 @@ static int validate_input(vstate *st, const char *path, const ce_limits *lim)
             st->valid++;
             emit(st, ev);
             ce_event_destroy(ev);
+            cli_progress_update(&st->progress, st->file, st->valid + st->invalid,
+                                cli_evin_offset(in));
         } else if (r == CLI_EVIN_INVALID) {
             st->invalid++;
+            cli_progress_clear(&st->progress);
             fprintf(stderr, "%s: %s\n", st->file, msg);
         } else if (r == CLI_EVIN_FATAL) {
             st->broken++;
+            cli_progress_clear(&st->progress);
             fprintf(stderr, "%s: %s\n", st->file, msg);
             break;
         } else {
@@ -101,6 +107,7 @@ static int validate_input(vstate *st, const char *path, const ce_limits *lim)
         st->empty++;
         fprintf(stderr, "%s: no events (empty input)\n", st->file);
     }
+    cli_progress_clear(&st->progress);
     cli_evin_close(in);
     return status;
 }
@@ -142,6 +149,7 @@ int cmd_validate(int argc, char **argv)
     char **files = optind < argc ? argv + optind : defaults;
     int nfiles = optind < argc ? argc - optind : 1;
     ce_buf_init(&st.out);
+    cli_progress_init(&st.progress);
     int status = CLI_OK;
     for (int i = 0; i < nfiles; i++) {
         st.file = strcmp(files[i], "-") == 0 ? "<stdin>" : files[i];

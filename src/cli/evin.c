@@ -507,6 +507,11 @@ cli_evin_format cli_evin_get_format(const cli_evin *in)
     return in->fmt;
 }
 
+uint64_t cli_evin_offset(const cli_evin *in)
+{
+    return in->off;
+}
+
 int cli_evin_empty(const cli_evin *in)
 {
     return in->empty;

@@ -51,6 +51,8 @@ int cli_evin_next(cli_evin *in, ce_event **ev, char *msg, size_t msg_size);
 long cli_evin_read(cli_evin *in, char *errstr, size_t errstr_size);
 
 cli_evin_format cli_evin_get_format(const cli_evin *in);
+/* Bytes of input consumed so far. */
+uint64_t cli_evin_offset(const cli_evin *in);
 /* Non-zero when the input ended before any byte other than white space. */
 int cli_evin_empty(const cli_evin *in);
 

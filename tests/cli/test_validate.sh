@@ -196,4 +196,17 @@ case_help_and_version() {
   expect_contains "$OUT" "cerelay 0.1.0"
 }
 
+# With a terminal on standard error, long work shows progress (script(1) gives a pty); without
+# one, nothing but the summary.
+case_progress_on_a_tty() {
+  local ev='{"specversion":"1.0","id":"a","source":"/s","type":"t"}'
+  printf '%s\n' "$ev" >"$TMP/one.ndjson"
+  script -qec "{ cat '$TMP/one.ndjson'; sleep 1.3; cat '$TMP/one.ndjson'; } | '$CERELAY' validate -" \
+    /dev/null >"$TMP/tty.out" 2>&1 </dev/null
+  expect_contains "$(cat "$TMP/tty.out")" "<stdin>: 2 events, 0.0 MB"
+  expect_contains "$(cat "$TMP/tty.out")" "ok: 2 event(s)"
+  { cat "$TMP/one.ndjson"; sleep 1.3; cat "$TMP/one.ndjson"; } | expect_run 0 "$CERELAY" validate - 2>"$TMP/err"
+  case "$(cat "$TMP/err")" in *events,*) fail "progress without a terminal" ;; esac
+}
+
 run_case "$@"

@@ -122,4 +122,26 @@ case_make_install_prefix() {
   expect_eq "$OUT" "ok: 1 event(s)"
 }
 
+# On a machine without the build packages and without root, `make` stops before CMake with
+# one line saying what to run (it used to fail in CMake: "Package 'rdkafka' ... not found").
+case_make_without_packages_says_what_to_run() {
+  mkdir -p "$TMP/fakebin"
+  printf '#!/bin/sh\nexit 1\n' >"$TMP/fakebin/dpkg-query" # nothing is installed
+  printf '#!/bin/sh\n[ "$1" = -u ] && { echo 1000; exit 0; }\nexec /usr/bin/id "$@"\n' >"$TMP/fakebin/id"
+  printf '#!/bin/sh\nexit 1\n' >"$TMP/fakebin/sudo" # no password-less sudo
+  chmod +x "$TMP/fakebin"/*
+  PATH=$TMP/fakebin:$PATH expect_run 1 "$CER_ROOT/scripts/deps.sh" build
+  expect_eq "$(wc -l <<<"$ERR")" 1
+  expect_contains "$ERR" "deps: missing Debian packages; run: sudo apt-get install build-essential cmake"
+  expect_contains "$ERR" "librdkafka-dev"
+  PATH=$TMP/fakebin:$PATH expect_run 1 "$CER_ROOT/scripts/deps.sh" --check build
+  expect_contains "$OUT" "missing: build-essential"
+  PATH=$TMP/fakebin:$PATH expect_run 2 make -C "$CER_ROOT" --no-print-directory BUILD="$TMP/nobuild"
+  expect_contains "$ERR" "deps: missing Debian packages; run: sudo apt-get install"
+  [ ! -e "$TMP/nobuild" ] || fail "make ran CMake although packages are missing"
+  # with everything present it is silent and quick (a no-op)
+  expect_run 0 "$CER_ROOT/scripts/deps.sh" build
+  expect_eq "$OUT$ERR" ""
+}
+
 run_case "$@"
