@@ -42,10 +42,9 @@ case_file_inputs() {
   expect_run 0 "$CERELAY" send --stdout --file "$USAGE_DATA"
   expect_contains "$ERR" "sent 1, delivered 1"
   printf '%s\n' '{"specversion":"1.0","id":"1","source":"/s","type":"t"}' '' \
-    '{"specversion":"1.0","id":"2","source":"/s","type":"t"}' | {
-    expect_run 0 "$CERELAY" send --stdout --file -
-    expect_contains "$ERR" "sent 2, delivered 2"
-  }
+    '{"specversion":"1.0","id":"2","source":"/s","type":"t"}' >"$TMP/two.ndjson"
+  expect_run 0 "$CERELAY" send --stdout --file - <"$TMP/two.ndjson"
+  expect_contains "$ERR" "sent 2, delivered 2"
 }
 
 case_usage_errors() {
