@@ -15,7 +15,7 @@ DESTDIR    ?=
 DEB_BUILD  ?= build-deb
 
 .PHONY: all build deps deps-build run test test-asan fuzz fuzz-smoke bench format format-check \
-        kafka kafka-stop clean help install deb
+        kafka kafka-stop clean help install uninstall deb
 
 all: build
 
@@ -29,6 +29,7 @@ help:
 	@echo "make kafka      start the local Apache Kafka 3.9.1 test broker"
 	@echo "make format     clang-format the sources"
 	@echo "make install    install into PREFIX (default /usr/local; DESTDIR=... for staging)"
+	@echo "make uninstall  remove what the last make install installed"
 	@echo "make deb        build the Debian package into $(DEB_BUILD)/ (cerelay_VERSION_ARCH.deb)"
 
 deps:
@@ -48,6 +49,14 @@ build: deps-build $(BUILD)/CMakeCache.txt
 # Binary, static libraries, headers, pkg-config files, man pages, systemd unit, completions.
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
+	@cp $(BUILD)/install_manifest.txt $(BUILD)/installed-files.txt
+
+# Remove what the last `make install` installed (its list: $(BUILD)/installed-files.txt).
+uninstall:
+	@[ -f $(BUILD)/installed-files.txt ] || \
+	  { echo "uninstall: no $(BUILD)/installed-files.txt: nothing was installed from $(BUILD)"; exit 1; }
+	xargs -d '\n' rm -f -- <$(BUILD)/installed-files.txt
+	@rm -f $(BUILD)/installed-files.txt
 
 # A Debian package from its own build tree (prefix /usr): $(DEB_BUILD)/cerelay_*.deb.
 deb: deps-build

@@ -11,6 +11,15 @@ case_examples_run_as_written() {
   [ -z "$ERR" ] || echo "$ERR" >&2
 }
 
+# The examples that talk to Kafka, against the test broker (the README's 127.0.0.1:9092).
+case_kafka_examples_run_as_written() {
+  need_kafka
+  [ "$BOOT" = 127.0.0.1:9092 ] || { fail "the README's examples use 127.0.0.1:9092, the broker is $BOOT"; return; }
+  expect_run 0 python3 "$(dirname "$0")/readme_examples.py" --kafka "$ROOT/README.md" "$CERELAY" "$ROOT"
+  echo "$OUT"
+  [ -z "$ERR" ] || echo "$ERR" >&2
+}
+
 case_named_files_exist() {
   local f
   for f in $(grep -o 'examples/[A-Za-z0-9_./-]*[A-Za-z0-9]' "$ROOT/README.md" | sort -u); do

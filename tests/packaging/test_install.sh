@@ -120,6 +120,8 @@ case_make_install_prefix() {
   [ -e "$TMP/prefix/lib/pkgconfig/cerelay.pc" ] || fail "make install PREFIX=...: no cerelay.pc"
   expect_run 0 "$TMP/prefix/bin/cerelay" validate "$TMP/prefix/share/doc/cerelay/examples/usage-event.json"
   expect_eq "$OUT" "ok: 1 event(s)"
+  expect_run 0 make -C "$CER_ROOT" --no-print-directory uninstall BUILD="$CER_BUILD"
+  expect_eq "$(find "$TMP/prefix" -type f | wc -l)" 0
 }
 
 # On a machine without the build packages and without root, `make` stops before CMake with
