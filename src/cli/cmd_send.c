@@ -174,10 +174,14 @@ static int build_flag_event(ce_event *e, const flag_event *f, char *err, size_t 
     return ce_event_validate(e, err, errsz);
 }
 
-/* Wait until the input is readable, serving deliveries meanwhile and sending what was read
- * once the oldest unsent event is linger_ms old. */
+/* Wait until the input is readable. While it is not, serve deliveries and send what was read
+ * once the oldest unsent event is linger_ms old; input that is ready at once is read first
+ * (the sinks send full batches themselves). */
 static void wait_input(send_state *st, int fd, long linger_ms, int64_t *unsent_since)
 {
+    struct pollfd ready = {.fd = fd, .events = POLLIN};
+    if (poll(&ready, 1, 0) > 0) /* more input at once (always, for a file): keep batching */
+        return;
     for (;;) {
         int timeout = -1;
         if (*unsent_since) {
