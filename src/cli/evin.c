@@ -14,7 +14,7 @@
 
 #include "cli/evin.h"
 
-#define EVIN_CHUNK ((size_t)64 << 10)
+#define EVIN_CHUNK ((size_t)CLI_EVIN_CHUNK)
 
 enum {
     ST_START,       /* before the first byte that is not white space */
@@ -431,6 +431,10 @@ long cli_evin_read(cli_evin *in, char *errstr, size_t errstr_size)
     in->cpos = in->clen = 0;
     if (in->eof)
         return 0;
+    if (in->fd < 0) {
+        snprintf(errstr, errstr_size, "no file: the input is fed with cli_evin_feed");
+        return -1;
+    }
     for (;;) {
         ssize_t r = read(in->fd, in->chunk, EVIN_CHUNK);
         if (r < 0 && errno == EINTR)
@@ -452,12 +456,29 @@ long cli_evin_read(cli_evin *in, char *errstr, size_t errstr_size)
     }
 }
 
+int cli_evin_feed(cli_evin *in, const void *buf, size_t len, int eof)
+{
+    if (in->fd >= 0 || in->eof || in->cpos != in->clen || len > EVIN_CHUNK)
+        return -1;
+    memcpy(in->chunk, buf, len);
+    in->cpos = 0;
+    in->clen = len;
+    in->eof = eof;
+    return 0;
+}
+
+int cli_evin_open_feed(cli_evin **out, const ce_limits *lim)
+{
+    char err[64];
+    return cli_evin_open(out, NULL, lim, err, sizeof err);
+}
+
 int cli_evin_open(cli_evin **out, const char *path, const ce_limits *lim, char *errstr,
                   size_t errstr_size)
 {
     *out = NULL;
-    int fd = 0, own = 0;
-    if (strcmp(path, "-") != 0) {
+    int fd = path ? 0 : -1, own = 0;
+    if (path && strcmp(path, "-") != 0) {
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
             snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
@@ -473,7 +494,7 @@ int cli_evin_open(cli_evin **out, const char *path, const ce_limits *lim, char *
         free(chunk);
         if (own)
             close(fd);
-        snprintf(errstr, errstr_size, "%s: out of memory", path);
+        snprintf(errstr, errstr_size, "%s: out of memory", path ? path : "input");
         return -1;
     }
     in->fd = fd;

@@ -37,6 +37,12 @@ typedef enum {
  * "PATH: reason" in errstr. */
 int cli_evin_open(cli_evin **out, const char *path, const ce_limits *lim, char *errstr,
                   size_t errstr_size);
+/* A reader the caller feeds instead of a file (tests, fuzzing): after cli_evin_next returned
+ * CLI_EVIN_MORE, cli_evin_feed hands it the next len bytes (at most CLI_EVIN_CHUNK; they are
+ * copied), eof=1 once the input has ended. Returns 0, or -1 (too many bytes, or not expected). */
+enum { CLI_EVIN_CHUNK = 64 << 10 };
+int cli_evin_open_feed(cli_evin **out, const ce_limits *lim);
+int cli_evin_feed(cli_evin *in, const void *buf, size_t len, int eof);
 /* Close; NULL is a no-op. */
 void cli_evin_close(cli_evin *in);
 /* The file descriptor read by cli_evin_read (to wait for input with poll()). */
