@@ -18,7 +18,7 @@ declare -A GROUP=(
   [format]="clang-format"
   [fuzz]="clang llvm libclang-rt-14-dev"
   [bench]="libcjson-dev libjansson-dev"
-  [test]="python3 python3-confluent-kafka default-jdk-headless maven openssl time"
+  [test]="python3 python3-confluent-kafka default-jdk-headless maven openssl time zsh"
   [deb]="dpkg-dev fakeroot"
 )
 ORDER=(build format fuzz bench test deb)

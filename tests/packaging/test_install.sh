@@ -108,9 +108,27 @@ case_completions() {
   expect_contains "$out" "5:--ack-timeout"
   local z=$TMP/root/usr/local/share/zsh/vendor-completions/_cerelay
   expect_eq "$(head -n 1 "$z")" "#compdef cerelay"
-  if command -v zsh >/dev/null; then
-    expect_run 0 zsh -n "$z"
-  fi
+  command -v zsh >/dev/null || { fail "zsh is missing (scripts/deps.sh test installs it)"; return; }
+  expect_run 0 zsh -n "$z"
+  # the completion function with zsh's completion builtins replaced by ones that print
+  cat >"$TMP/z.zsh" <<'ZSH'
+compadd() { if [[ $1 == -a ]]; then print -r -- "compadd ${(j: :)${(P)2}}"; else print -r -- "compadd $*"; fi }
+_describe() { print -r -- "describe ${(j:|:)${(P)4}}" }
+_files() { print -r -- "files $*" }
+words=(cerelay va); CURRENT=2; PREFIX=va; source $1
+words=(cerelay send --li); CURRENT=3; PREFIX=--li; source $1
+words=(cerelay config ch); CURRENT=3; PREFIX=ch; source $1
+words=(cerelay tail --format ''); CURRENT=4; PREFIX=''; source $1
+words=(cerelay validate ''); CURRENT=3; PREFIX=''; source $1
+ZSH
+  out=$(PATH=$(dirname "$CERELAY"):$PATH zsh -f "$TMP/z.zsh" "$z" 2>&1)
+  expect_contains "$out" "describe validate:check CloudEvents"
+  expect_contains "$out" "|send:deliver events"
+  expect_contains "$out" "compadd --attr-headers"
+  expect_contains "$out" " --linger "
+  expect_contains "$out" "compadd check"
+  expect_contains "$out" "compadd json pretty"
+  expect_contains "$out" "files"
 }
 
 # The Makefile target, as the README gives it.
