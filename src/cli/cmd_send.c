@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +61,9 @@ static const char help[] =
     "                       acknowledgement is still awaited\n"
     "  -q, --quiet          no summary line on success\n"
     "\n"
-    "With --file, progress is shown on standard error once a second when it is a terminal.\n"
+    "With --file, progress is shown on standard error once a second when it is a terminal,\n"
+    "and SIGINT (Ctrl-C) or SIGTERM stops the reading: what was read is still delivered and\n"
+    "awaited (a second signal stops at once).\n"
     "\n"
     "exit status:\n"
     "  0  every event delivered\n"
@@ -92,6 +95,15 @@ static void note_failure(send_state *st, const char *reason)
 }
 
 static send_state *g_cb_state; /* the delivery callback's context (opaque is per event) */
+
+/* SIGINT/SIGTERM while reading --file: stop reading, then deliver what was read as at the end
+ * of the input. A second signal kills at once (SA_RESETHAND). */
+static volatile sig_atomic_t g_stop;
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
 
 static void on_delivery(void *opaque, int err, const char *reason)
 {
@@ -197,7 +209,7 @@ static void wait_input(send_state *st, int fd, long linger_ms, int64_t *unsent_s
             timeout = 10; /* events in flight: keep serving their outcomes */
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
         int pr = poll(&pfd, 1, timeout);
-        if (pr > 0 || (pr < 0 && errno != EINTR))
+        if (pr > 0 || (pr < 0 && errno != EINTR) || g_stop)
             return;
     }
 }
@@ -218,7 +230,13 @@ static int send_file(send_state *st, const char *path, long linger_ms)
     int64_t unsent_since = 0;
     cli_progress progress;
     cli_progress_init(&progress);
-    for (;;) {
+    g_stop = 0;
+    struct sigaction sa = {0}, old_int, old_term;
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESETHAND; /* no SA_RESTART: a wait for input returns at once */
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    while (!g_stop) {
         ce_event *ev;
         int r = cli_evin_next(in, &ev, msg, sizeof msg);
         if (r == CLI_EVIN_EVENT) {
@@ -238,6 +256,8 @@ static int send_file(send_state *st, const char *path, long linger_ms)
             }
         } else if (r == CLI_EVIN_MORE) {
             wait_input(st, cli_evin_fd(in), linger_ms, &unsent_since);
+            if (g_stop)
+                break;
             if (cli_evin_read(in, msg, sizeof msg) < 0) {
                 fprintf(stderr, "cerelay send: %s: read error: %s\n", name, msg);
                 status = CLI_USAGE;
@@ -248,6 +268,10 @@ static int send_file(send_state *st, const char *path, long linger_ms)
         }
     }
     cli_progress_clear(&progress);
+    if (g_stop)
+        fprintf(stderr, "cerelay send: interrupted: delivering what was read\n");
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     cli_evin_close(in);
     return status;
 }

@@ -180,6 +180,30 @@ case_stream_stdin_http_batch() {
 }
 
 # A file of any size streams (NDJSON larger than max_event_bytes, a batch, a sequence).
+# Ctrl-C on `tail -F | cerelay send --file -`: what was read is still delivered.
+case_stream_stdin_interrupt_delivers() {
+  mkfifo "$TMP/in"
+  "$CERELAY" send --log "$TMP/log" --topic t --file - --linger 600000 <"$TMP/in" 2>"$TMP/send.err" &
+  local pid=$!
+  exec 7>"$TMP/in"
+  printf '{"specversion":"1.0","id":"held","source":"/s","type":"t"}\n' >&7
+  # once read and submitted, the topic exists; lingering for 10 minutes, the event is not
+  # appended yet
+  for _ in $(seq 1 200); do
+    [ -e "$TMP/log/t.topic" ] && break
+    sleep 0.05
+  done
+  [ -e "$TMP/log/t.topic" ] || fail "the event was not submitted"
+  expect_eq "$("$CERELAY" tail --log "$TMP/log" --topic t 2>&1)" ""
+  kill -INT "$pid"
+  wait "$pid" || fail "send exited with $? after SIGINT: $(cat "$TMP/send.err")"
+  exec 7>&-
+  local err; err=$(cat "$TMP/send.err")
+  expect_contains "$err" "interrupted: delivering what was read"
+  expect_contains "$err" "sent 1, delivered 1, failed 0"
+  expect_contains "$("$CERELAY" tail --log "$TMP/log" --topic t)" '"id":"held"'
+}
+
 case_file_streams_large() {
   local line='{"specversion":"1.0","id":"x","source":"/s","type":"t","data":{"n":1}}'
   yes "$line" | head -n 30000 >"$TMP/big.ndjson"
