@@ -478,7 +478,7 @@ int cmd_send(int argc, char **argv)
     size_t unacked = st.sent - st.delivered - st.failed;
     if (unacked) /* a sink that lost track would be a bug; never report it as delivered */
         st.failed += unacked;
-    if (!quiet || st.failed)
+    if ((!quiet || st.failed) && !(status == CLI_USAGE && st.sent == 0))
         fprintf(stderr, "sent %zu, delivered %zu, failed %zu in %.3f s (%.0f ev/s)\n", st.sent,
                 st.delivered, st.failed, secs, secs > 0 ? (double)st.delivered / secs : 0.0);
     for (int i = 0; i < st.nreasons; i++)

@@ -56,6 +56,23 @@ case_every_help_states_exit_status() {
   expect_contains "$OUT" "usage: cerelay run [-c FILE] [--print-addresses] [--ack-timeout MS]"
 }
 
+# An input that cannot be read is exit status 2 with nothing on standard output, in every
+# command that reads one.
+case_io_errors_exit_2_nothing_on_stdout() {
+  local n=$TMP/nonexist
+  local -a cmds=("validate $n" "send --stdout --file $n" "send --stdout --type t --source /s --data @$n"
+    "tail --log $n --topic t" "sql --event $n true" "config check -c $n" "catalog validate $n"
+    "catalog list --catalog $n" "run -c $n" "dry-run -c $n $n")
+  local c
+  for c in "${cmds[@]}"; do
+    # shellcheck disable=SC2086
+    expect_run 2 "$CERELAY" $c
+    expect_eq "$OUT" ""
+    expect_contains "$ERR" "nonexist"
+    case "$ERR" in *"sent 0"* | *"ok:"*) fail "cerelay $c: a summary after the error: $ERR" ;; esac
+  done
+}
+
 # examples/cerelay.yaml says it holds every key: at least every top-level section of the
 # effective configuration is there.
 case_example_config_has_every_section() {
