@@ -48,6 +48,9 @@ struct cli_evin {
     int kind; /* 0 not started, '{' object or array, '"' string, 's' anything else */
     uint64_t depth;
     int in_str, esc, done;
+    int first;        /* scanning the input's first value */
+    int nl_pending;   /* the first value: the last byte was a newline outside a string */
+    int broken_first; /* ... and a '{' began the next line: it was a broken NDJSON line */
     size_t nevents;
     int need_elem; /* batch: after ',' */
     /* event 1's problem, held until the input's shape says how to name it */
@@ -103,6 +106,7 @@ static void vreset(cli_evin *in)
     in->kind = 0;
     in->depth = 0;
     in->in_str = in->esc = in->done = 0;
+    in->nl_pending = in->broken_first = 0;
 }
 
 /* Scan p[0..n) as the continuation of the current value; returns how many bytes belong to it
@@ -148,6 +152,15 @@ static size_t scan(cli_evin *in, const char *p, size_t n)
                 in->vnl = 1;
             continue;
         }
+        if (in->nl_pending) {
+            in->nl_pending = 0;
+            /* Pretty-printers never start a line with '{' inside a value: this is the next
+             * event of an NDJSON input whose first line is broken (truncated). */
+            if (c == '{' && in->first) {
+                in->done = in->broken_first = 1;
+                return i;
+            }
+        }
         if (c == '"')
             in->in_str = 1;
         else if (c == '{' || c == '[')
@@ -157,8 +170,10 @@ static size_t scan(cli_evin *in, const char *p, size_t n)
                 in->done = 1;
                 return i + 1;
             }
-        } else if (c == '\n')
+        } else if (c == '\n') {
             in->vnl = 1;
+            in->nl_pending = 1;
+        }
     }
     return i;
 }
@@ -273,6 +288,7 @@ int cli_evin_next(cli_evin *in, ce_event **ev, char *msg, size_t msg_size)
                 continue;
             }
             vreset(in);
+            in->first = 1;
             in->state = ST_FIRST;
             continue;
         case ST_FIRST:
@@ -291,6 +307,12 @@ int cli_evin_next(cli_evin *in, ce_event **ev, char *msg, size_t msg_size)
                 in->state = ST_FIRST_TAIL;
             continue;
         case ST_FIRST_TAIL:
+            in->first = 0;
+            if (in->broken_first) { /* event 1 is the broken line; NDJSON follows */
+                if (finish_first(in, ev, CLI_EVIN_NDJSON))
+                    return CLI_EVIN_EVENT;
+                continue;
+            }
             if (in->vnl) { /* pretty-printed: more values would make a sequence */
                 if (finish_first(in, ev, CLI_EVIN_SEQ))
                     return CLI_EVIN_EVENT;
