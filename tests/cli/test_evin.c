@@ -76,7 +76,8 @@ TEST(ndjson_broken_first_line)
            "I event 1 (line 1): byte 30: unexpected end of input\nE " EV("b") "\nE " EV(
                "c") "\nEND 3 0\n");
     /* alone, it is one broken event */
-    expect("{\"specversion\":\"1.0\",\"id\":\"a\"\n", "I byte 30: unexpected end of input\nEND 1 0\n");
+    expect("{\"specversion\":\"1.0\",\"id\":\"a\"\n",
+           "I byte 30: unexpected end of input\nEND 1 0\n");
 }
 
 TEST(sequence_of_pretty_events)
