@@ -48,6 +48,9 @@ case_deb_install_and_run() {
   local R=""
   RELAY_PID=
   if [ "$(id -u)" = 0 ]; then
+    # one installing test on this machine at a time, whichever checkout or build it runs from
+    exec 9>/tmp/cerelay-deb-test.lock
+    flock -w 240 9 || { fail "another cerelay .deb test holds /tmp/cerelay-deb-test.lock"; exit 1; }
     dpkg -s cerelay >/dev/null 2>&1 && { fail "a cerelay package is already installed"; exit 1; }
     trap 'kill -9 $RELAY_PID 2>/dev/null; dpkg -P cerelay >/dev/null 2>&1; rm -rf "$TMP"' EXIT
     expect_run 0 dpkg -i "$DEB"
