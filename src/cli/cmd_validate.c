@@ -22,6 +22,8 @@ static const char help[] =
     "  FILE: byte N: <syntax error>\n"
     "Events are counted from 1. An empty input (nothing but white space) is reported as\n"
     "'FILE: no events (empty input)'; an empty batch [] holds zero events and is valid.\n"
+    "Being read as a stream, a batch's events before a syntax error are checked (and\n"
+    "printed) before the error is found; the exit status still says it.\n"
     "\n"
     "options:\n"
     "  --print          write every valid event to standard output as canonical JSON,\n"
