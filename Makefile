@@ -1,6 +1,7 @@
 # cerelay: the user's entry point. `make` builds into build/ (program: build/cerelay);
 # `make test` installs what is missing, builds, and runs the whole suite, including an
-# ASan+UBSan build and short fuzzer runs.
+# ASan+UBSan build and short fuzzer runs. Every target first installs the Debian packages it
+# needs (scripts/deps.sh GROUP: a no-op when present), or stops with one line saying what to run.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
@@ -10,9 +11,12 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 600
 CTEST_ARGS ?=
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+DEB_BUILD  ?= build-deb
 
-.PHONY: all build deps run test test-asan test-tsan fuzz fuzz-smoke bench format format-check \
-        kafka kafka-stop clean help
+.PHONY: all build deps deps-build run test test-asan test-tsan fuzz fuzz-smoke bench format \
+        format-check kafka kafka-stop clean help install uninstall deb
 
 all: build
 
@@ -26,15 +30,43 @@ help:
 	@echo "make bench      build and run the benchmarks"
 	@echo "make kafka      start the local Apache Kafka 3.9.1 test broker"
 	@echo "make format     clang-format the sources"
+	@echo "make install    install into PREFIX (default /usr/local; DESTDIR=... for staging)"
+	@echo "make uninstall  remove what the last make install installed"
+	@echo "make deb        build the Debian package into $(DEB_BUILD)/ (cerelay_VERSION_ARCH.deb)"
 
 deps:
 	@scripts/deps.sh
 
-$(BUILD)/build.ninja $(BUILD)/Makefile:
-	cmake -S . -B $(BUILD) $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+deps-build:
+	@scripts/deps.sh build
 
-build: $(BUILD)/build.ninja
+# GEN is evaluated again here: ninja may have been installed by deps-build a moment ago.
+$(BUILD)/CMakeCache.txt: | deps-build
+	cmake -S . -B $(BUILD) $$(command -v ninja >/dev/null 2>&1 && echo "-G Ninja") \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps-build $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
+
+# Binary, static libraries, headers, pkg-config files, man pages, systemd unit, completions.
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+	@cp $(BUILD)/install_manifest.txt $(BUILD)/installed-files.txt
+
+# Remove what the last `make install` installed (its list: $(BUILD)/installed-files.txt).
+uninstall:
+	@[ -f $(BUILD)/installed-files.txt ] || \
+	  { echo "uninstall: no $(BUILD)/installed-files.txt: nothing was installed from $(BUILD)"; exit 1; }
+	xargs -d '\n' rm -f -- <$(BUILD)/installed-files.txt
+	@rm -f $(BUILD)/installed-files.txt
+
+# A Debian package from its own build tree (prefix /usr): $(DEB_BUILD)/cerelay_*.deb.
+deb: deps-build
+	@scripts/deps.sh deb
+	cmake -S . -B $(DEB_BUILD) $$(command -v ninja >/dev/null 2>&1 && echo "-G Ninja") \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr -DBUILD_TESTING=OFF
+	cmake --build $(DEB_BUILD) -j $(JOBS) --target cerelay_dist
+	scripts/mkdeb.sh $(DEB_BUILD) $(DEB_BUILD)
 
 test:
 	JOBS=$(JOBS) FUZZ_SECONDS=$(FUZZ_SECONDS) CTEST_ARGS="$(CTEST_ARGS)" scripts/test.sh
@@ -56,7 +88,7 @@ test-tsan: deps
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)' $(CTEST_ARGS)
 
-$(FUZZ_BUILD)/build.ninja:
+$(FUZZ_BUILD)/build.ninja: | deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCER_FUZZ=ON
 
 fuzz-smoke: deps $(FUZZ_BUILD)/build.ninja
@@ -68,12 +100,15 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_LONG_SECONDS)
 
 bench: build
+	@scripts/deps.sh bench
 	scripts/bench.sh $(BUILD)
 
 format:
+	@scripts/deps.sh format
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 format-check:
+	@scripts/deps.sh format
 	@out=$$(clang-format --dry-run $$(git ls-files '*.c' '*.h') 2>&1); \
 	if [ -n "$$out" ]; then echo "$$out" | head -40; \
 	  echo "format-check: run 'make format'"; exit 1; fi; echo "format-check: ok"
@@ -81,7 +116,7 @@ format-check:
 kafka: deps
 	scripts/kafka.sh start
 
-kafka-stop:
+kafka-stop: deps
 	scripts/kafka.sh stop
 
 clean:
@@ -89,7 +124,7 @@ clean:
 
 # The relay on the embedded default: CloudEvents on 127.0.0.1:8080, OTLP on 127.0.0.1:4318,
 # events in the local log under ./var/cerelay.
-run: deps build
+run: build
 	@mkdir -p var/cerelay
 	@echo
 	@echo "cerelay is starting on the embedded default (local log in ./var/cerelay). Try:"

@@ -32,4 +32,16 @@ int cli_read_all(const char *path, size_t max, char **out, size_t *len);
 /* Parse a size such as 1048576, 64K, 1M, 1G. Returns 0 or -1. */
 int cli_parse_size(const char *s, size_t *out);
 
+/* Progress of long work on standard error, only when it is a terminal: at most once a second
+ * "LABEL: N events, X MB" rewritten in place. cli_progress_clear erases it (before printing
+ * anything else to standard error, and at the end). */
+typedef struct cli_progress {
+    int tty, shown;
+    long long next_ns;
+} cli_progress;
+void cli_progress_init(cli_progress *p);
+void cli_progress_update(cli_progress *p, const char *label, size_t events,
+                         unsigned long long bytes);
+void cli_progress_clear(cli_progress *p);
+
 #endif

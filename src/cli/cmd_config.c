@@ -35,7 +35,9 @@ static const char group_help[] = "usage: cerelay config check [-c FILE] [--print
                                  "commands:\n"
                                  "  check      check a relay configuration file\n"
                                  "\n"
-                                 "'cerelay config check --help' describes it.\n";
+                                 "'cerelay config check --help' describes it.\n"
+                                 "\n"
+                                 "exit status: 0 valid, 1 invalid, 2 usage or I/O error\n";
 
 static int print_config(const cer_config *cfg)
 {

@@ -8,7 +8,7 @@
 #include "relay/relay.h"
 
 static const char help[] =
-    "usage: cerelay run [-c FILE] [--print-addresses]\n"
+    "usage: cerelay run [-c FILE] [--print-addresses] [--ack-timeout MS]\n"
     "\n"
     "Run the relay: accept CloudEvents over HTTP (POST /events: binary, structured and batch\n"
     "mode) and OpenTelemetry over OTLP/HTTP, validate them and deliver them to Kafka, an HTTP\n"
@@ -29,7 +29,12 @@ static const char help[] =
     "\n"
     "signals: SIGTERM/SIGINT drain and stop; SIGHUP reloads routes, limits, auth tokens, the\n"
     "OTLP mapping, logging and metrics settings (other changes need a restart, and say so).\n"
-    "endpoints: POST /events, POST /v1/logs, POST /v1/traces, GET /healthz, /readyz, /metrics\n";
+    "endpoints: POST /events, POST /v1/logs, POST /v1/traces, GET /healthz, /readyz, /metrics\n"
+    "\n"
+    "exit status:\n"
+    "  0  stopped by SIGTERM or SIGINT after draining\n"
+    "  2  usage error, or the configuration, a listening address or the destination could\n"
+    "     not be set up (the reason goes to standard error; nothing to standard output)\n";
 
 int cmd_run(int argc, char **argv)
 {

@@ -1,6 +1,9 @@
 /* cerelay send: build events from flags (or read them from a file) and deliver them to Kafka,
  * an HTTP endpoint, the local log or stdout, waiting for every delivery report. */
+#include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +11,7 @@
 #include "cerelay/ce.h"
 #include "cli/cli.h"
 #include "cli/dest.h"
+#include "cli/evin.h"
 #include "sink/sink.h"
 
 static const char help[] =
@@ -15,8 +19,7 @@ static const char help[] =
     "\n"
     "Deliver CloudEvents and wait for every acknowledgement. Prints\n"
     "  sent N, delivered N, failed M in S s (R ev/s)\n"
-    "to standard error. Exit status: 0 all delivered, 1 any not delivered (the first reasons\n"
-    "are named), 2 usage error.\n"
+    "to standard error (never anything on standard output, except events with --stdout).\n"
     "\n"
     "destinations (exactly one):\n"
     "  --kafka BROKERS      Kafka bootstrap servers (host:port,...); needs --topic\n"
@@ -38,6 +41,9 @@ static const char help[] =
     "  --partitions N       log: partitions when the topic is created (default 1)\n"
     "  --fsync POLICY       log: always (default) | interval | never\n"
     "  --timeout SECONDS    how long to wait for acknowledgements at the end (default 60)\n"
+    "  --linger MS          --file: send what was read once the oldest unsent event is MS\n"
+    "                       old and no more input is ready (default 10; also librdkafka's\n"
+    "                       linger.ms when given with --kafka); batches also go when full\n"
     "\n"
     "event flags (one event, repeated by --count):\n"
     "  --type TYPE --source URI-REF   required\n"
@@ -48,8 +54,21 @@ static const char help[] =
     "                       (--data alone implies application/json)\n"
     "  --ext NAME=VALUE     a String extension attribute (repeatable)\n"
     "  --count N            send N copies, each with a fresh id (and time)\n"
-    "  --file FILE|-        instead of event flags: NDJSON, a batch array, or one event\n"
-    "  -q, --quiet          no summary line on success\n";
+    "  --file FILE|-        instead of event flags: NDJSON, a batch array, one event, or\n"
+    "                       pretty-printed events, read as a stream of any size; with '-'\n"
+    "                       each event goes as soon as its line arrives (tail -F app.ndjson |\n"
+    "                       cerelay send --file - ...), and at the end of the input every\n"
+    "                       acknowledgement is still awaited\n"
+    "  -q, --quiet          no summary line on success\n"
+    "\n"
+    "With --file, progress is shown on standard error once a second when it is a terminal,\n"
+    "and SIGINT (Ctrl-C) or SIGTERM stops the reading: what was read is still delivered and\n"
+    "awaited (a second signal stops at once).\n"
+    "\n"
+    "exit status:\n"
+    "  0  every event delivered\n"
+    "  1  an event not delivered or not valid (the first reasons are named)\n"
+    "  2  usage error, or the file, the data file or the destination cannot be opened\n";
 
 enum { MAX_REPEAT = 256, MAX_REASONS = 3 };
 
@@ -76,6 +95,15 @@ static void note_failure(send_state *st, const char *reason)
 }
 
 static send_state *g_cb_state; /* the delivery callback's context (opaque is per event) */
+
+/* SIGINT/SIGTERM while reading --file: stop reading, then deliver what was read as at the end
+ * of the input. A second signal kills at once (SA_RESETHAND). */
+static volatile sig_atomic_t g_stop;
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
 
 static void on_delivery(void *opaque, int err, const char *reason)
 {
@@ -158,77 +186,94 @@ static int build_flag_event(ce_event *e, const flag_event *f, char *err, size_t 
     return ce_event_validate(e, err, errsz);
 }
 
-static int on_file_event(void *ctx, size_t index, ce_event *ev, int err, const char *msg)
+/* Wait until the input is readable. While it is not, serve deliveries and send what was read
+ * once the oldest unsent event is linger_ms old; input that is ready at once is read first
+ * (the sinks send full batches themselves). */
+static void wait_input(send_state *st, int fd, long linger_ms, int64_t *unsent_since)
 {
-    send_state *st = ctx;
-    if (!ev) {
-        char why[600];
-        snprintf(why, sizeof why, "event %zu: %s", index + 1, msg);
-        fprintf(stderr, "cerelay send: %s\n", why);
-        st->sent++;
-        note_failure(st, why);
-        return 0;
+    struct pollfd ready = {.fd = fd, .events = POLLIN};
+    if (poll(&ready, 1, 0) > 0) /* more input at once (always, for a file): keep batching */
+        return;
+    for (;;) {
+        int timeout = -1;
+        if (*unsent_since) {
+            int64_t left = *unsent_since + (int64_t)linger_ms * 1000000 - cer_mono_ns();
+            if (left <= 0) {
+                st->sink.ops->flush(st->sink.s, 0);
+                *unsent_since = 0;
+                continue;
+            }
+            timeout = (int)(left / 1000000) + 1;
+        }
+        if (st->sink.ops->poll(st->sink.s, 0) > 0 && (timeout < 0 || timeout > 10))
+            timeout = 10; /* events in flight: keep serving their outcomes */
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int pr = poll(&pfd, 1, timeout);
+        if (pr > 0 || (pr < 0 && errno != EINTR) || g_stop)
+            return;
     }
-    submit(st, ev);
-    ce_event_destroy(ev);
-    return 0;
 }
 
-/* Send every event of a file: a batch array, one event, or NDJSON. */
-static int send_file(send_state *st, const char *path)
+/* Send every event of a file or standard input as it is read: a batch array, one event,
+ * NDJSON or a sequence. Returns CLI_OK, CLI_INVALID (the rest of the input was unreadable)
+ * or CLI_USAGE (the input cannot be opened or read). */
+static int send_file(send_state *st, const char *path, long linger_ms)
 {
-    char *buf;
-    size_t len;
-    if (cli_read_all(path, (size_t)1 << 30, &buf, &len) < 0)
+    char msg[1024];
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    cli_evin *in;
+    if (cli_evin_open(&in, path, NULL, msg, sizeof msg) != 0) {
+        fprintf(stderr, "cerelay send: %s\n", msg);
         return CLI_USAGE;
-    char err[512];
-    ce_limits lim = ce_limits_default();
-    const char *p = buf;
-    while (p < buf + len && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
-        p++;
-    if (p < buf + len && *p == '[') {
-        lim.max_event_bytes = len > lim.max_event_bytes ? len : lim.max_event_bytes;
-        lim.max_batch = UINT32_MAX;
-        int rc = ce_json_decode_batch(buf, len, &lim, on_file_event, st, err, sizeof err);
-        free(buf);
-        if (rc < 0) {
-            fprintf(stderr, "cerelay send: %s: %s\n", path, err);
-            return CLI_INVALID;
-        }
-        return CLI_OK;
     }
-    ce_event *ev = NULL;
-    if (ce_json_decode(buf, len, &lim, &ev, err, sizeof err) == 0) {
-        submit(st, ev);
-        ce_event_destroy(ev);
-        free(buf);
-        return CLI_OK;
-    }
-    size_t lineno = 0;
-    for (char *line = buf; line < buf + len;) {
-        char *nl = memchr(line, '\n', (size_t)(buf + len - line));
-        char *end = nl ? nl : buf + len;
-        lineno++;
-        const char *q = line;
-        while (q < end && (*q == ' ' || *q == '\t' || *q == '\r'))
-            q++;
-        if (q < end) {
-            ev = NULL;
-            if (ce_json_decode(line, (size_t)(end - line), &lim, &ev, err, sizeof err) == 0) {
-                submit(st, ev);
-                ce_event_destroy(ev);
-            } else {
-                char why[600];
-                snprintf(why, sizeof why, "line %zu: %s", lineno, err);
-                fprintf(stderr, "cerelay send: %s: %s\n", path, why);
-                st->sent++;
-                note_failure(st, why);
+    int status = CLI_OK;
+    int64_t unsent_since = 0;
+    cli_progress progress;
+    cli_progress_init(&progress);
+    g_stop = 0;
+    struct sigaction sa = {0}, old_int, old_term;
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESETHAND; /* no SA_RESTART: a wait for input returns at once */
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    while (!g_stop) {
+        ce_event *ev;
+        int r = cli_evin_next(in, &ev, msg, sizeof msg);
+        if (r == CLI_EVIN_EVENT) {
+            submit(st, ev);
+            ce_event_destroy(ev);
+            if (!unsent_since)
+                unsent_since = cer_mono_ns();
+            cli_progress_update(&progress, name, st->sent, cli_evin_offset(in));
+        } else if (r == CLI_EVIN_INVALID || r == CLI_EVIN_FATAL) {
+            cli_progress_clear(&progress);
+            fprintf(stderr, "cerelay send: %s: %s\n", name, msg);
+            st->sent++;
+            note_failure(st, msg);
+            if (r == CLI_EVIN_FATAL) {
+                status = CLI_INVALID;
+                break;
             }
+        } else if (r == CLI_EVIN_MORE) {
+            wait_input(st, cli_evin_fd(in), linger_ms, &unsent_since);
+            if (g_stop)
+                break;
+            if (cli_evin_read(in, msg, sizeof msg) < 0) {
+                fprintf(stderr, "cerelay send: %s: read error: %s\n", name, msg);
+                status = CLI_USAGE;
+                break;
+            }
+        } else {
+            break;
         }
-        line = end + 1;
     }
-    free(buf);
-    return CLI_OK;
+    cli_progress_clear(&progress);
+    if (g_stop)
+        fprintf(stderr, "cerelay send: interrupted: delivering what was read\n");
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    cli_evin_close(in);
+    return status;
 }
 
 static int usage_err(const char *fmt, const char *arg)
@@ -253,7 +298,8 @@ int cmd_send(int argc, char **argv)
         O_DATA,
         O_EXT,
         O_COUNT,
-        O_FILE
+        O_FILE,
+        O_LINGER
     };
     static const struct option opts[] = {CLI_DEST_OPTIONS,
                                          {"timeout", required_argument, NULL, O_TIMEOUT},
@@ -268,6 +314,7 @@ int cmd_send(int argc, char **argv)
                                          {"ext", required_argument, NULL, O_EXT},
                                          {"count", required_argument, NULL, O_COUNT},
                                          {"file", required_argument, NULL, O_FILE},
+                                         {"linger", required_argument, NULL, O_LINGER},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -278,7 +325,8 @@ int cmd_send(int argc, char **argv)
     d.cmd = "send";
     int quiet = 0;
     const char *file = NULL;
-    long count = 1, timeout_s = 60;
+    long count = 1, timeout_s = 60, linger_ms = 10;
+    int linger_set = 0;
     char *end;
     int c;
     optind = 1;
@@ -326,6 +374,13 @@ int cmd_send(int argc, char **argv)
         case O_FILE:
             file = optarg;
             break;
+        case O_LINGER:
+            linger_ms = strtol(optarg, &end, 10);
+            if (*end || optarg[0] == 0 || linger_ms < 0 || linger_ms > 900000)
+                return usage_err("--linger: not a number of milliseconds (0 to 900000): '%s'",
+                                 optarg);
+            linger_set = 1;
+            break;
         case 'q':
             quiet = 1;
             break;
@@ -345,6 +400,15 @@ int cmd_send(int argc, char **argv)
     }
     if (optind < argc)
         return usage_err("unexpected argument '%s'", argv[optind]);
+    static char linger_prop[32];
+    if (linger_set && d.ops == &cer_sink_kafka) { /* unless -X linger.ms says otherwise */
+        int given = 0;
+        for (int i = 0; i < d.nprops; i++)
+            given |= strncmp(d.props[i], "linger.ms=", 10) == 0;
+        snprintf(linger_prop, sizeof linger_prop, "linger.ms=%ld", linger_ms);
+        if (!given && cli_dest_option(&d, 'X', linger_prop) < 0)
+            return CLI_USAGE;
+    }
     if (cli_dest_finish(&d) != 0)
         return CLI_USAGE;
     if ((d.ops == &cer_sink_kafka || d.conf.log_dir) && !d.conf.topic)
@@ -393,7 +457,7 @@ int cmd_send(int argc, char **argv)
     int64_t t0 = cer_mono_ns();
     int status = CLI_OK;
     if (file) {
-        status = send_file(&st, file);
+        status = send_file(&st, file, linger_ms);
     } else {
         for (long i = 0; i < count; i++) {
             if (i > 0 && build_flag_event(ev, &f, err, sizeof err) != 0) {
@@ -414,7 +478,7 @@ int cmd_send(int argc, char **argv)
     size_t unacked = st.sent - st.delivered - st.failed;
     if (unacked) /* a sink that lost track would be a bug; never report it as delivered */
         st.failed += unacked;
-    if (!quiet || st.failed)
+    if ((!quiet || st.failed) && !(status == CLI_USAGE && st.sent == 0))
         fprintf(stderr, "sent %zu, delivered %zu, failed %zu in %.3f s (%.0f ev/s)\n", st.sent,
                 st.delivered, st.failed, secs, secs > 0 ? (double)st.delivered / secs : 0.0);
     for (int i = 0; i < st.nreasons; i++)

@@ -41,7 +41,13 @@ static const char help[] =
     "                     the start, once a second and at the end (--format json: one JSON\n"
     "                     object per report). With --group it consumes as that group would\n"
     "                     (and commits); with --follow it runs until Ctrl-C.\n"
-    "  -X NAME=VALUE      librdkafka property for --kafka (repeatable)\n";
+    "  -X NAME=VALUE      librdkafka property for --kafka (repeatable)\n"
+    "\n"
+    "exit status:\n"
+    "  0  every record read was a CloudEvent\n"
+    "  1  a record was not a valid CloudEvent, or reading stopped on an error (both\n"
+    "     reported on standard error)\n"
+    "  2  usage error, or the log, topic or broker cannot be opened\n";
 
 static volatile int stop_flag;
 static void on_signal(int sig)

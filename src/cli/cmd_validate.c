@@ -7,145 +7,111 @@
 
 #include "cerelay/ce.h"
 #include "cli/cli.h"
-
-#define DEFAULT_MAX_FILE ((size_t)256 << 20)
+#include "cli/evin.h"
 
 static const char help[] =
     "usage: cerelay validate [--print] [--quiet] [--max-bytes N] [FILE|-]...\n"
     "\n"
     "Check CloudEvents 1.0 in the JSON event format. Each FILE (default: standard input)\n"
-    "holds one structured event, a batch (a JSON array of events), or NDJSON (one event\n"
-    "per line). Problems go to standard error, one per line, as\n"
+    "holds one structured event, a batch (a JSON array of events), NDJSON (one event per\n"
+    "line) or pretty-printed events one after another; the first bytes decide which. Input\n"
+    "of any size is read as it arrives, in bounded memory (a pipe works: tail -F | validate).\n"
+    "Problems go to standard error, one per line, as\n"
     "  FILE: event K: attribute 'time': not an RFC 3339 timestamp\n"
+    "  FILE: event K (line L): ...          (NDJSON and sequences)\n"
     "  FILE: byte N: <syntax error>\n"
-    "Events are counted from 1.\n"
+    "Events are counted from 1. An empty input (nothing but white space) is reported as\n"
+    "'FILE: no events (empty input)'; an empty batch [] holds zero events and is valid.\n"
+    "Being read as a stream, a batch's events before a syntax error are checked (and\n"
+    "printed) before the error is found; the exit status still says it.\n"
     "\n"
     "options:\n"
     "  --print          write every valid event to standard output as canonical JSON,\n"
-    "                   one per line (a formatter; data is compacted, never re-encoded)\n"
+    "                   one per line, as it is read (a formatter; data is compacted, never\n"
+    "                   re-encoded)\n"
     "  -q, --quiet      print nothing on success\n"
-    "  --max-bytes N    largest single event accepted (default 1M; K/M/G suffixes); a\n"
-    "                   batch may be as large as the file (at most 256M)\n"
+    "  --max-bytes N    largest single event (default 1M; K/M/G suffixes), applied to each\n"
+    "                   event of a batch or NDJSON input, never to the input as a whole\n"
     "  -h, --help       this text\n"
     "\n"
-    "exit status: 0 all events valid, 1 any invalid, 2 usage or I/O error\n";
+    "On success 'ok: N event(s)' goes to standard output (to standard error with --print).\n"
+    "When standard error is a terminal, progress is shown there once a second.\n"
+    "\n"
+    "exit status:\n"
+    "  0  every event valid\n"
+    "  1  an event invalid, a syntax error, or an empty input\n"
+    "  2  usage error, or a file that cannot be read (nothing more is printed on standard\n"
+    "     output)\n";
 
 typedef struct vstate {
     const char *file;
     int print, quiet;
-    size_t valid, invalid;
-    size_t line_base; /* NDJSON: event numbers are lines */
+    size_t valid, invalid, broken, empty;
     ce_buf out;
+    cli_progress progress;
 } vstate;
 
-static int emit(vstate *st, const ce_event *ev)
+static void emit(vstate *st, const ce_event *ev)
 {
     if (!st->print)
-        return 0;
+        return;
     char err[256];
     st->out.len = 0;
-    int rc = ce_json_encode(ev, CE_JSON_COMPACT_DATA, &st->out, err, sizeof err);
-    if (rc) {
+    if (ce_json_encode(ev, CE_JSON_COMPACT_DATA, &st->out, err, sizeof err) != 0) {
         fprintf(stderr, "%s: cannot encode: %s\n", st->file, err);
-        return rc;
+        return;
     }
     fwrite(st->out.ptr, 1, st->out.len, stdout);
     fputc('\n', stdout);
-    return 0;
 }
 
-static int on_event(void *ctx, size_t index, ce_event *ev, int err, const char *msg)
+/* Check one input, streaming. Returns CLI_OK, or CLI_USAGE when it cannot be opened or read. */
+static int validate_input(vstate *st, const char *path, const ce_limits *lim)
 {
-    vstate *st = ctx;
-    if (ev) {
-        st->valid++;
-        emit(st, ev);
-        ce_event_destroy(ev);
-    } else {
-        st->invalid++;
-        fprintf(stderr, "%s: event %zu: %s\n", st->file, index + 1, msg);
+    char msg[1024];
+    cli_evin *in;
+    if (cli_evin_open(&in, path, lim, msg, sizeof msg) != 0) {
+        fprintf(stderr, "cerelay validate: %s\n", msg);
+        return CLI_USAGE;
     }
-    return 0;
-}
-
-static const char *skip_ws(const char *p, const char *end)
-{
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-        p++;
-    return p;
-}
-
-/* NDJSON: returns 1 if handled as NDJSON (every non-blank line decoded on its own). */
-static int try_ndjson(vstate *st, const char *buf, size_t len, const ce_limits *lim)
-{
-    const char *end = buf + len, *nl = memchr(buf, '\n', len);
-    if (!nl || skip_ws(nl, end) == end)
-        return 0; /* one line only */
-    /* The first line must be a complete JSON value for this to be NDJSON. */
-    const char *first = skip_ws(buf, end);
-    const char *first_end = memchr(first, '\n', (size_t)(end - first));
-    if (!first_end || ce_json_check(first, (size_t)(first_end - first), lim->max_depth, NULL, 0))
-        return 0;
-    size_t lineno = 0;
-    for (const char *p = buf; p < end;) {
-        const char *e = memchr(p, '\n', (size_t)(end - p));
-        if (!e)
-            e = end;
-        lineno++;
-        if (skip_ws(p, e) != e) {
-            ce_event *ev = NULL;
-            char err[512];
-            int rc = ce_json_decode(p, (size_t)(e - p), lim, &ev, err, sizeof err);
-            if (rc == 0) {
-                st->valid++;
-                emit(st, ev);
-                ce_event_destroy(ev);
-            } else {
-                st->invalid++;
-                fprintf(stderr, "%s: event %zu (line %zu): %s\n", st->file, st->valid + st->invalid,
-                        lineno, err);
+    int status = CLI_OK;
+    for (;;) {
+        ce_event *ev;
+        int r = cli_evin_next(in, &ev, msg, sizeof msg);
+        if (r == CLI_EVIN_MORE) {
+            if (st->print) /* before waiting on a pipe: what was checked goes out now */
+                fflush(stdout);
+            if (cli_evin_read(in, msg, sizeof msg) < 0) {
+                fprintf(stderr, "cerelay validate: %s: read error: %s\n", st->file, msg);
+                status = CLI_USAGE;
+                break;
             }
-        }
-        p = e + 1;
-    }
-    return 1;
-}
-
-static int validate_buf(vstate *st, const char *buf, size_t len, ce_limits lim)
-{
-    char err[512];
-    const char *p = skip_ws(buf, buf + len);
-    if (p == buf + len) {
-        fprintf(stderr, "%s: empty input\n", st->file);
-        st->invalid++;
-        return 0;
-    }
-    if (*p == '[') {
-        if (lim.max_event_bytes < len)
-            lim.max_event_bytes = len;
-        int rc = ce_json_decode_batch(buf, len, &lim, on_event, st, err, sizeof err);
-        if (rc < 0) {
-            fprintf(stderr, "%s: %s\n", st->file, err);
+        } else if (r == CLI_EVIN_EVENT) {
+            st->valid++;
+            emit(st, ev);
+            ce_event_destroy(ev);
+            cli_progress_update(&st->progress, st->file, st->valid + st->invalid,
+                                cli_evin_offset(in));
+        } else if (r == CLI_EVIN_INVALID) {
             st->invalid++;
+            cli_progress_clear(&st->progress);
+            fprintf(stderr, "%s: %s\n", st->file, msg);
+        } else if (r == CLI_EVIN_FATAL) {
+            st->broken++;
+            cli_progress_clear(&st->progress);
+            fprintf(stderr, "%s: %s\n", st->file, msg);
+            break;
+        } else {
+            break;
         }
-        return 0;
     }
-    ce_event *ev = NULL;
-    int rc = ce_json_decode(buf, len, &lim, &ev, err, sizeof err);
-    if (rc == 0) {
-        st->valid++;
-        emit(st, ev);
-        ce_event_destroy(ev);
-        return 0;
+    if (status == CLI_OK && cli_evin_empty(in)) {
+        st->empty++;
+        fprintf(stderr, "%s: no events (empty input)\n", st->file);
     }
-    if (rc == CE_ESYNTAX && try_ndjson(st, buf, len, &lim))
-        return 0;
-    st->invalid++;
-    if (rc == CE_ESYNTAX || rc == CE_EUTF8 || rc == CE_EDEPTH || rc == CE_ETOOBIG)
-        fprintf(stderr, "%s: %s\n", st->file, err);
-    else
-        fprintf(stderr, "%s: event 1: %s\n", st->file, err);
-    return 0;
+    cli_progress_clear(&st->progress);
+    cli_evin_close(in);
+    return status;
 }
 
 int cmd_validate(int argc, char **argv)
@@ -185,26 +151,30 @@ int cmd_validate(int argc, char **argv)
     char **files = optind < argc ? argv + optind : defaults;
     int nfiles = optind < argc ? argc - optind : 1;
     ce_buf_init(&st.out);
+    cli_progress_init(&st.progress);
     int status = CLI_OK;
     for (int i = 0; i < nfiles; i++) {
-        char *buf;
-        size_t len;
         st.file = strcmp(files[i], "-") == 0 ? "<stdin>" : files[i];
-        if (cli_read_all(files[i], DEFAULT_MAX_FILE, &buf, &len) < 0) {
+        if (validate_input(&st, files[i], &lim) != CLI_OK)
             status = CLI_USAGE;
-            continue;
-        }
-        validate_buf(&st, buf, len, lim);
-        free(buf);
     }
     ce_buf_free(&st.out);
     fflush(stdout);
-    if (status == CLI_OK && st.invalid)
-        status = CLI_INVALID;
     size_t total = st.valid + st.invalid;
-    if (st.invalid)
-        fprintf(stderr, "invalid: %zu of %zu event(s)\n", st.invalid, total);
-    else if (!st.quiet)
+    int bad = st.invalid || st.broken || st.empty;
+    if (status == CLI_OK && bad)
+        status = CLI_INVALID;
+    if (st.invalid || st.broken || (st.empty && total)) {
+        fprintf(stderr, "invalid: %zu of %zu event(s)", st.invalid, total);
+        if (st.broken)
+            fprintf(stderr, ", %zu input(s) with a syntax error", st.broken);
+        if (st.empty)
+            fprintf(stderr, ", %zu empty input(s)", st.empty);
+        fputc('\n', stderr);
+    } else if (st.empty) {
+        fprintf(stderr, "no events\n");
+    } else if (status == CLI_OK && !st.quiet) {
         fprintf(st.print ? stderr : stdout, "ok: %zu event(s)\n", total);
+    }
     return status;
 }

@@ -1,7 +1,9 @@
 /* Destination options shared by `send` and `gen` (see dest.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "cli/dest.h"
@@ -77,6 +79,33 @@ int cli_dest_option(cli_dest *d, int opt, const char *arg)
     return 0;
 }
 
+/* mkdir -p for the directories above `dir` (the log sink creates `dir` itself), so that
+ * `--log var/log` works on a fresh checkout. Returns 0 or -1 with errno set. */
+static int make_parents(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        path[--n] = 0;
+    char *last = strrchr(path, '/');
+    if (!last || last == path)
+        return 0;
+    *last = 0;
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(path, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 int cli_dest_finish(cli_dest *d)
 {
     if (d->ndest != 1) {
@@ -94,6 +123,12 @@ int cli_dest_finish(cli_dest *d)
             cli_dest_usage(d, "--mode: '%s' is not a mode of this destination", d->mode);
             return -1;
         }
+    }
+    if (d->ops == &cer_sink_log && make_parents(d->conf.log_dir) != 0) {
+        char why[512];
+        snprintf(why, sizeof why, "--log %s: %s", d->conf.log_dir, strerror(errno));
+        cli_dest_usage(d, "%s", why);
+        return -1;
     }
     d->props[d->nprops] = NULL;
     d->headers[d->nheaders] = NULL;

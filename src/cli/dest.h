@@ -55,7 +55,8 @@ typedef struct cli_dest {
  * destination option, 0 when not, -1 after printing a usage error. */
 int cli_dest_option(cli_dest *d, int opt, const char *arg);
 /* After parsing: exactly one destination, the mode valid for it; fills conf.mode, conf.props
- * and conf.headers. Returns 0, or -1 after printing a usage error. */
+ * and conf.headers; for --log, creates the directories above DIR. Returns 0, or -1 after
+ * printing a usage error. */
 int cli_dest_finish(cli_dest *d);
 /* Print "cerelay CMD: <message>" and the --help hint; returns CLI_USAGE. */
 int cli_dest_usage(const cli_dest *d, const char *fmt, const char *arg);

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cerelay/ce.h"
 #include "cli/cli.h"
@@ -32,7 +34,11 @@ static void usage(FILE *f)
                "cerelay relays CloudEvents for AI telemetry.\n\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\n'cerelay COMMAND --help' describes a command.\n");
+    fprintf(f, "\n'cerelay COMMAND --help' describes a command.\n\n"
+               "exit status (every command):\n"
+               "  0  success\n"
+               "  1  invalid input or failed work (invalid events, events not delivered)\n"
+               "  2  usage error or I/O error (nothing is printed on standard output then)\n");
 }
 
 int cli_read_all(const char *path, size_t max, char **out, size_t *len)
@@ -107,6 +113,42 @@ int cli_parse_size(const char *s, size_t *out)
         return -1;
     *out = (size_t)(v * mul);
     return 0;
+}
+
+static long long mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+void cli_progress_init(cli_progress *p)
+{
+    p->tty = isatty(STDERR_FILENO);
+    p->shown = 0;
+    p->next_ns = p->tty ? mono_ns() + 1000000000LL : 0;
+}
+
+void cli_progress_update(cli_progress *p, const char *label, size_t events,
+                         unsigned long long bytes)
+{
+    if (!p->tty)
+        return;
+    long long now = mono_ns();
+    if (now < p->next_ns)
+        return;
+    p->next_ns = now + 1000000000LL;
+    fprintf(stderr, "\r\033[K%s: %zu events, %.1f MB", label, events, (double)bytes / 1e6);
+    fflush(stderr);
+    p->shown = 1;
+}
+
+void cli_progress_clear(cli_progress *p)
+{
+    if (p->shown) {
+        fputs("\r\033[K", stderr);
+        p->shown = 0;
+    }
 }
 
 int main(int argc, char **argv)
