@@ -34,6 +34,8 @@ typedef enum cer_reason {
     CER_REASON_OVERLOADED,       /* 503 overloaded: memory cap reached, or shutting down */
     CER_REASON_DELIVERY,         /* 502 delivery-failed */
     CER_REASON_ACK_TIMEOUT,      /* 504 ack-timeout */
+    CER_REASON_UNDELIVERABLE,    /* 422 undeliverable: the destination can never take an event
+                                    (larger than it accepts, invalid; dead-lettered if set) */
     CER_REASON_INTERNAL,         /* 500 internal */
     CER_REASON_COUNT
 } cer_reason;

@@ -18,6 +18,8 @@ static const cer_reason_info table[CER_REASON_COUNT] = {
     [CER_REASON_OVERLOADED] = {503, "overloaded", "Overloaded", "overloaded"},
     [CER_REASON_DELIVERY] = {502, "delivery-failed", "Delivery failed", "delivery_failed"},
     [CER_REASON_ACK_TIMEOUT] = {504, "ack-timeout", "Acknowledgement timed out", "ack_timeout"},
+    [CER_REASON_UNDELIVERABLE] = {422, "undeliverable", "The destination refuses the event",
+                                  "undeliverable"},
     [CER_REASON_INTERNAL] = {500, "internal", "Internal error", "internal"},
 };
 

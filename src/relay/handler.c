@@ -187,7 +187,13 @@ void answer_events_done(req *q)
                  "%zu of %zu event(s) were not acknowledged by the destination: %s "
                  "(nothing is reported as accepted; retrying may duplicate the others)",
                  q->failed, q->nevents, q->fail_reason);
-        relay_problem(q, q->timed_out ? CER_REASON_ACK_TIMEOUT : CER_REASON_DELIVERY, detail, NULL);
+        /* An event the destination can never take makes the request one that retrying cannot
+         * fix: 422, without Retry-After. */
+        relay_problem(q,
+                      q->timed_out           ? CER_REASON_ACK_TIMEOUT
+                      : q->undeliverable > 0 ? CER_REASON_UNDELIVERABLE
+                                             : CER_REASON_DELIVERY,
+                      detail, NULL);
         return;
     }
     metrics_observe_latency(&r->metrics, cer_mono_ns() - q->t0);
@@ -258,7 +264,13 @@ static void dead_letters_done(void *opaque, int err, const char *reason)
     if (q->waiting && q->pending > 0) {
         if (err) {
             q->failed++;
-            snprintf(q->fail_reason, sizeof q->fail_reason, "%s", reason ? reason : "failed");
+            bool permanent = err == CER_EREJECTED || err == CER_EDEADLETTER;
+            if (permanent)
+                q->undeliverable++;
+            if (permanent || q->undeliverable == 0) /* the reason shown is a permanent one */
+                snprintf(q->fail_reason, sizeof q->fail_reason, "%s%s",
+                         err == CER_EDEADLETTER ? "dead-lettered: " : "",
+                         reason ? reason : "failed");
         }
         if (--q->pending == 0) {
             if (q->suspended && !q->resumed) {
@@ -398,7 +410,13 @@ static void settle(req *q, int err, const char *reason)
     if (q->waiting && q->pending > 0) {
         if (err) {
             q->failed++;
-            snprintf(q->fail_reason, sizeof q->fail_reason, "%s", reason ? reason : "failed");
+            bool permanent = err == CER_EREJECTED || err == CER_EDEADLETTER;
+            if (permanent)
+                q->undeliverable++;
+            if (permanent || q->undeliverable == 0) /* the reason shown is a permanent one */
+                snprintf(q->fail_reason, sizeof q->fail_reason, "%s%s",
+                         err == CER_EDEADLETTER ? "dead-lettered: " : "",
+                         reason ? reason : "failed");
         }
         if (--q->pending == 0) {
             if (q->suspended && !q->resumed) {
@@ -424,6 +442,7 @@ static void log_failure(relay *r, int err, const char *reason)
         return;
     n = atomic_exchange(&since, 0);
     const char *kind = err == CER_EDEADLETTER ? "dead-lettered"
+                       : err == CER_EREJECTED ? "refused for good by the destination"
                        : err == CER_EDROPPED  ? "dropped (buffer.when_full: drop_oldest)"
                        : err == CER_EDELIVERY ? "failed"
                                               : ce_err_name(err);

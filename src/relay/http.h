@@ -45,6 +45,7 @@ typedef struct req {
     pthread_cond_t cv; /* direct calls wait on it */
     int refs;          /* the connection + one per event whose delivery callback is pending */
     size_t nevents, pending, failed, denied;
+    size_t undeliverable; /* of failed: refused for good (CER_EREJECTED, CER_EDEADLETTER) */
     char fail_reason[256];
     bool waiting, suspended, resumed, timed_out, local_ack, answered;
     struct req *ack_next, *ack_prev; /* the reaper's list of suspended requests */

@@ -30,6 +30,7 @@ static const char *ack_names[] = {"", "remote", "local", "none"};
 static const int acks[] = {CER_CONFIG_ACK_NONE, CER_CONFIG_ACK_LOCAL, CER_CONFIG_ACK_REMOTE};
 static const char *listen_auth = "";    /* YAML under listen: */
 static const char *binding_yaml = NULL; /* NULL: the local log in the test's directory */
+static const char *limits_yaml = NULL;  /* NULL: the small limits below */
 
 /* A relay on the local log in a fresh directory. extra: YAML appended. */
 static env *start(int ack, bool http, const char *extra)
@@ -65,10 +66,13 @@ static env *start(int ack, bool http, const char *extra)
              "ack: %s\n"
              "logging:\n  level: error\n"
              "catalog:\n  mode: warn\n  types:\n    eventzr.llm.usage.v1: enforce\n"
-             "limits:\n  max_body_bytes: 64KiB\n  max_event_bytes: 2KiB\n"
-             "  max_batch_events: 4\n  max_memory_bytes: 1MiB\n"
+             "%s"
              "%s",
-             binding, listen, "\"\"", listen_auth, ack_names[ack], extra ? extra : "");
+             binding, listen, "\"\"", listen_auth, ack_names[ack],
+             limits_yaml ? limits_yaml
+                         : "limits:\n  max_body_bytes: 64KiB\n  max_event_bytes: 2KiB\n"
+                           "  max_batch_events: 4\n  max_memory_bytes: 1MiB\n",
+             extra ? extra : "");
     if (cer_config_load_string(text, strlen(text), "t.yaml", &e->r.cfg, err, sizeof err) != 0) {
         cer_test_fail(__FILE__, __LINE__, "config: %s", err);
         return e;
@@ -712,4 +716,43 @@ TEST(otlp_events_obey_max_event_bytes)
     }
     CHECK(stored > 0);
     cleanup(e);
+}
+
+/* An event the destination can never take (larger than the producer's message.max.bytes,
+ * here lowered to 10,000 bytes) under ack: remote is answered 422 undeliverable, without
+ * Retry-After (retrying cannot succeed), and counted; with dead_letter.log_dir set it is in
+ * the dead-letter log with its reason. The producer refuses it before any network I/O, so no
+ * broker is needed (127.0.0.1:9 never answers). */
+TEST(undeliverable_event_is_422_not_retryable)
+{
+    for (int with_dlq = 0; with_dlq < 2; with_dlq++) {
+        char by[512];
+        snprintf(by, sizeof by,
+                 "binding: kafka\nkafka:\n  brokers: [\"127.0.0.1:9\"]\n  topic: t.big\n"
+                 "  properties:\n    message.max.bytes: \"10000\"\n");
+        binding_yaml = by;
+        char extra[256] = "";
+        char dlq[96];
+        snprintf(dlq, sizeof dlq, "/tmp/cer_http_dlq_%d", (int)getpid());
+        if (with_dlq)
+            snprintf(extra, sizeof extra, "dead_letter:\n  log_dir: %s\n", dlq);
+        limits_yaml = "limits:\n  max_event_bytes: 64KiB\n";
+        env *e = start(CER_CONFIG_ACK_REMOTE, false, extra);
+        binding_yaml = limits_yaml = NULL;
+        char *body = event_of_size("t.big", 14000);
+        resp r = call(e, LISTEN_EVENTS, "POST", "/events", CT_S, NULL, 0, body, strlen(body));
+        free(body);
+        CHECK_EQ_INT(r.status, 422);
+        CHECK_CONTAINS(r.body.ptr, "urn:cerelay:problem:undeliverable");
+        CHECK_CONTAINS(r.body.ptr, with_dlq ? "dead-lettered" : "message.max.bytes");
+        ce_buf_free(&r.body);
+        r = call(e, LISTEN_EVENTS, "GET", "/metrics", NULL, NULL, 0, "", 0);
+        CHECK(metric(r.body.ptr, "cerelay_requests_rejected_total{reason=\"undeliverable\"}") == 1);
+        ce_buf_free(&r.body);
+        stop(e);
+        cleanup(e);
+        char cmd[160];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dlq);
+        CHECK_EQ_INT(system(cmd), 0);
+    }
 }
