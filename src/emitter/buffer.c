@@ -575,7 +575,15 @@ int em_buffer_open(em_buffer **out, cer_emitter *em, const em_conf *c, char *err
         return rc;
     }
     b->log = cer_sink_log_handle(b->wlog.s);
-    rc = cer_log_topic_create(b->log, TOPIC, b->np, why, sizeof why);
+    /* A buffer made by an earlier run keeps its partition count, whatever the setting says
+     * now: reading fewer partitions would strand their events. */
+    int32_t have = cer_log_topic_partitions(b->log, TOPIC);
+    if (have > 0 && have != b->np) {
+        em_log(em, 6, "disk buffer %s has %d partitions (buffer.partitions is %d): keeping %d",
+               c->buffer_dir, (int)have, b->np, (int)have);
+        b->np = have;
+    }
+    rc = have > 0 ? 0 : cer_log_topic_create(b->log, TOPIC, b->np, why, sizeof why);
     if (rc == 0)
         rc = cer_log_group_open(&b->grp, c->buffer_dir, "forwarder", why, sizeof why);
     b->parts = calloc((size_t)b->np, sizeof *b->parts);

@@ -20,7 +20,7 @@ cer_emitter_conf *cer_emitter_conf_new(void)
     c->c.http_flush_ms = 5000;
     c->c.log_partitions = 1;
     c->c.buffer_max = (uint64_t)1 << 30;
-    c->c.buffer_partitions = 4;
+    c->c.buffer_partitions = 1;
     c->c.queue_max = (uint64_t)64 << 20;
     return c;
 }
