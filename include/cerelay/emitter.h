@@ -48,6 +48,10 @@ extern "C" {
  *   buffer.max_bytes        disk buffer cap                                       [1073741824]
  *   buffer.when_full        block | drop_oldest                                   [block]
  *   buffer.fsync            always | interval | never                             [always]
+ *   buffer.forget_after_persist  true: once an event's persisted callback fired, its
+ *                           opaque is forgotten and it gets no delivery callback (outcomes
+ *                           are counted in the stats, dead letters logged), so a backlog
+ *                           of any size costs no memory per event              [false]
  *   buffer.partitions       buffer partitions: each append pass fsyncs each one it
  *                           touches; an existing buffer keeps its count           [1]
  *   queue.max_bytes         memory cap: events held (queued, or handed to the destination

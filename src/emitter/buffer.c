@@ -197,6 +197,8 @@ static void on_persisted(void *opaque, int err, const char *reason)
     cer_emitter *em = t->em;
     if (err) {
         em_note_persisted(em, t, err);
+        if (em_forgets_after_persist(em))
+            t->opaque = NULL; /* the caller was told through on_persisted */
         em_finish(em, t, err, reason);
         return;
     }
@@ -207,7 +209,8 @@ static void on_persisted(void *opaque, int err, const char *reason)
     part *P = &b->parts[t->partition];
     if (t->offset + 1 > P->end)
         P->end = t->offset + 1;
-    int rc = b->c->on_delivery ? ack_push(P, t->offset, t->opaque) : 0;
+    int rc =
+        b->c->on_delivery && !b->c->forget_after_persist ? ack_push(P, t->offset, t->opaque) : 0;
     b->avg_bytes = b->avg_bytes * 0.99 + (double)t->bytes * 0.01;
     pthread_mutex_unlock(&b->mu);
     if (rc)

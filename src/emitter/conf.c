@@ -230,6 +230,15 @@ int cer_emitter_conf_set(cer_emitter_conf *conf, const char *key, const char *v,
             c->queue_max = u;
         return 0;
     }
+    if (strcmp(key, "buffer.forget_after_persist") == 0) {
+        if (strcmp(v, "true") == 0)
+            c->forget_after_persist = true;
+        else if (strcmp(v, "false") == 0)
+            c->forget_after_persist = false;
+        else
+            return bad(errstr, n, key, "expected true or false, not '%s'", v);
+        return 0;
+    }
     if (strcmp(key, "buffer.when_full") == 0) {
         if (strcmp(v, "block") == 0)
             c->drop_oldest = false;
