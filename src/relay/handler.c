@@ -2,6 +2,7 @@
  * the pipeline), /healthz, /readyz, /metrics, bearer auth, and every error as RFC 9457
  * application/problem+json with the one reason table (src/pipeline/reason.c). Answers are
  * stored in the request and sent by the transport (http.c, or relay_request for tests). */
+#include <limits.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "relay/fresh.h"
 #include "relay/http.h"
 #include "sink/sink.h"
 
@@ -30,6 +32,9 @@ req *relay_req_new(relay *r, int kind, struct MHD_Connection *conn, const char *
     q->kind = kind;
     q->conn = conn;
     q->t0 = cer_mono_ns();
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    q->arrival_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
     snprintf(q->method, sizeof q->method, "%s", method);
     snprintf(q->url, sizeof q->url, "%s", url);
     ce_buf_init(&q->body);
@@ -47,6 +52,7 @@ void relay_req_unref(req *q)
         return;
     relay_req_drop_body(q);
     ce_buf_free(&q->out);
+    free(q->fresh);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cv);
     free(q);
@@ -196,7 +202,14 @@ void answer_events_done(req *q)
                       detail, NULL);
         return;
     }
-    metrics_observe_latency(&r->metrics, cer_mono_ns() - q->t0);
+    int64_t lat = cer_mono_ns() - q->t0;
+    metrics_observe_latency(&r->metrics, lat);
+    for (size_t i = 0, j; q->fresh && i < q->nevents; i = j) { /* runs of one series */
+        for (j = i + 1; j < q->nevents && q->fresh[j] == q->fresh[i]; j++)
+            ;
+        if (q->fresh[i] != UCHAR_MAX)
+            relay_fresh_ack(r->metrics.fresh, q->fresh[i], j - i, lat);
+    }
     if (q->kind == LISTEN_OTLP) {
         relay_otlp_answer(q);
         return;
@@ -379,10 +392,17 @@ void relay_submit(req *q, cer_batch *b)
         return;
     }
     atomic_fetch_add(&r->metrics.accepted, n);
-    for (size_t i = 0; i < cer_batch_count(b); i++) { /* the topic rendered by the pipeline */
+    q->fresh = r->metrics.fresh ? malloc(n ? n : 1) : NULL;
+    for (size_t i = 0, k = 0; i < cer_batch_count(b);
+         i++) { /* the topic rendered by the pipeline */
         const cer_item *it = cer_batch_item(b, i);
         if (it->verdict == CER_VERDICT_ACCEPTED && it->topic)
             metrics_count_topic(&r->metrics, it->topic, strlen(it->topic));
+        if (it->verdict == CER_VERDICT_ACCEPTED && q->fresh && k < n) { /* freshness */
+            int s = relay_fresh_series(r->metrics.fresh, it->ev);
+            relay_fresh_ingest(r->metrics.fresh, s, it->ev, q->arrival_ns);
+            q->fresh[k++] = s < 0 ? UCHAR_MAX : (unsigned char)s;
+        }
     }
     if (!wait) {
         answer_events_done(q);
@@ -543,6 +563,23 @@ static void handle_metrics(req *q)
     ce_buf_free(&b);
 }
 
+/* GET /status: the freshness percentiles per type and tenant (relay/fresh.h) as JSON. */
+static void handle_status(req *q)
+{
+    relay_metrics *m = &q->r->metrics;
+    ce_buf b;
+    ce_buf_init(&b);
+    bufprintf(&b,
+              "{\"status\":\"%s\",\"events_received\":%llu,\"events_accepted\":%llu,"
+              "\"freshness\":",
+              atomic_load(&q->r->draining) ? "draining" : "ok", atomic_load(&m->received),
+              atomic_load(&m->accepted));
+    relay_fresh_json(m->fresh, &b);
+    ce_buf_append(&b, "}", 1);
+    relay_respond(q, MHD_HTTP_OK, "application/json", b.ptr, b.len, NULL, NULL);
+    ce_buf_free(&b);
+}
+
 static bool authorized(req *q)
 {
     const cer_config_strlist *toks = &relay_live(q->r)->listen.auth.bearer_tokens;
@@ -577,6 +614,10 @@ void relay_handle(req *q)
         handle_ready(q);
         return;
     }
+    if (strcmp(url, "/status") == 0) {
+        handle_status(q);
+        return;
+    }
     const cer_config *live = relay_live(r);
     if (live->metrics.enabled && live->metrics.path && strcmp(url, live->metrics.path) == 0) {
         handle_metrics(q);
@@ -596,7 +637,7 @@ void relay_handle(req *q)
         char d[600];
         snprintf(d, sizeof d,
                  "no endpoint %.256s here (CloudEvents: POST /events; OTLP: POST "
-                 "/v1/logs, /v1/traces; also /healthz, /readyz, /metrics)",
+                 "/v1/logs, /v1/traces; also /healthz, /readyz, /metrics, /status)",
                  url);
         relay_problem(q, CER_REASON_NOT_FOUND, d, NULL);
     }

@@ -33,6 +33,7 @@ typedef struct relay_metrics {
         unsigned long long n;
     } * topics;
     size_t ntopics, topics_cap;
+    struct relay_fresh *fresh; /* per type/tenant freshness (fresh.h); NULL without memory */
 } relay_metrics;
 
 void metrics_init(relay_metrics *m);
