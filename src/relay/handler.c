@@ -124,8 +124,9 @@ void relay_problem(req *q, cer_reason r, const char *detail, const char *errors_
 {
     const cer_reason_info *ri = cer_reason_get(r);
     atomic_fetch_add(&q->r->metrics.rejected[r < CER_REASON_COUNT ? r : CER_REASON_INTERNAL], 1);
-    relay_log(CER_CONFIG_LEVEL_INFO, "rejected %s %.200s: %u %s: %s", q->method, q->url, ri->status,
-              ri->title, detail);
+    relay_log_sampled(q->r, CER_CONFIG_LEVEL_INFO, "rejected", ri->kind, SIZE_MAX,
+                      "rejected %s %.200s: %u %s: %s", q->method, q->url, ri->status, ri->title,
+                      detail);
     ce_buf b;
     ce_buf_init(&b);
     bufprintf(&b, "{\"type\":\"urn:cerelay:problem:%s\",\"title\":", ri->kind);
@@ -314,14 +315,15 @@ void relay_submit(req *q, cer_batch *b)
         const cer_item *it = cer_batch_item(b, i);
         if (it->catalog_warned) {
             ce_slice t = ce_event_get_str(it->ev, "type");
-            relay_log(CER_CONFIG_LEVEL_WARN,
-                      "catalog: an event of type %.*s breaks its schema (%zu violation(s)); "
-                      "delivered (mode warn)",
-                      (int)(t.len > 128 ? 128 : t.len), t.ptr, it->catalog_warned);
+            relay_log_sampled(r, CER_CONFIG_LEVEL_WARN, "catalog", t.ptr, t.len,
+                              "catalog: type %.*s breaks its schema (the latest event: %zu "
+                              "violation(s)); delivered (mode warn)",
+                              (int)(t.len > 128 ? 128 : t.len), t.ptr, it->catalog_warned);
         }
         if (it->verdict == CER_VERDICT_DENIED)
-            relay_log(CER_CONFIG_LEVEL_DEBUG, "policy: denied by '%s'%s%s", it->rule,
-                      it->detail[0] ? ": " : "", it->detail);
+            relay_log_sampled(r, CER_CONFIG_LEVEL_DEBUG, "policy", it->rule, SIZE_MAX,
+                              "policy: denied by '%s'%s%s", it->rule, it->detail[0] ? ": " : "",
+                              it->detail);
     }
     size_t n = 0;
     const ce_event *const *evs = cer_batch_accepted(b, &n);
@@ -451,27 +453,21 @@ static void settle(req *q, int err, const char *reason)
 }
 
 /* A failed delivery is never silent: under ack none nobody else hears of it. One line per
- * second at most, with the number of events since the last line and the latest reason. */
+ * kind of failure and logging.sample_interval at most, with the number of events since the
+ * last line and the latest reason. */
 static void log_failure(relay *r, int err, const char *reason)
 {
-    static atomic_llong last_ns;
-    static atomic_ullong since;
-    unsigned long long n = atomic_fetch_add(&since, 1) + 1;
-    long long now = (long long)cer_mono_ns(), last = atomic_load(&last_ns);
-    if (now - last < 1000000000LL || !atomic_compare_exchange_strong(&last_ns, &last, now))
-        return;
-    n = atomic_exchange(&since, 0);
     const char *kind = err == CER_EDEADLETTER ? "dead-lettered"
                        : err == CER_EREJECTED ? "refused for good by the destination"
                        : err == CER_EDROPPED  ? "dropped (buffer.when_full: drop_oldest)"
                        : err == CER_EDELIVERY ? "failed"
                                               : ce_err_name(err);
-    relay_log(CER_CONFIG_LEVEL_WARN,
-              "%llu event(s) not delivered since the last report, latest %s: %s%s", n, kind,
-              reason ? reason : "no reason given",
-              r->ack == CER_CONFIG_ACK_NONE && err != CER_EDEADLETTER
-                  ? " (ack: none: such events are lost)"
-                  : "");
+    relay_log_sampled(r, CER_CONFIG_LEVEL_WARN, "not-delivered", kind, SIZE_MAX,
+                      "events not delivered, latest %s: %s%s", kind,
+                      reason ? reason : "no reason given",
+                      r->ack == CER_CONFIG_ACK_NONE && err != CER_EDEADLETTER
+                          ? " (ack: none: such events are lost)"
+                          : "");
 }
 
 void relay_on_delivery(void *ctx, void *opaque, int err, const char *reason)
