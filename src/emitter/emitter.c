@@ -71,9 +71,21 @@ void em_log_sampled(cer_emitter *em, int level, const char *kind, const char *re
     em->c.on_log(em->c.ctx, level, msg);
 }
 
+/* librdkafka's lines (syslog levels; the same as the emitter's), through the log callback and
+ * rate-limited per facility: a broker that stays down is one line per interval. Debug lines
+ * (librdkafka's `debug` property) are not sampled. */
+void em_rdkafka_log(void *ctx, int level, const char *fac, const char *msg)
+{
+    cer_emitter *em = ctx;
+    if (level >= 7)
+        em_log(em, level, "kafka: %s: %s", fac, msg);
+    else
+        em_log_sampled(em, level, "kafka", fac, "kafka: %s: %s", fac, msg);
+}
+
 static void log_left(void *ctx, const char *kind, const char *reason, uint64_t n)
 {
-    em_log(ctx, 4, "%s: %s [%llu since the last such line]", kind, reason, (unsigned long long)n);
+    em_log(ctx, 4, "%s %s: [%llu since the last such line]", kind, reason, (unsigned long long)n);
 }
 
 /* Rough memory footprint of an event, for the queue cap. */
@@ -207,6 +219,8 @@ int em_sink_open(cer_emitter *em, cer_delivery_cb cb, char *errstr, size_t errst
     cer_sink_conf sc;
     em->sink.ops = em_remote_sink(&em->c, &sc, em->props, em->headers, em->kafka_qkb);
     sc.on_delivery = cb;
+    sc.on_log = em_rdkafka_log;
+    sc.log_ctx = em;
     return em->sink.ops->open(&em->sink.s, &sc, errstr, errstr_size);
 }
 

@@ -69,7 +69,7 @@ void relay_log_sampled(relay *r, int level, const char *kind, const char *reason
 static void log_left(void *ctx, const char *kind, const char *reason, uint64_t n)
 {
     (void)ctx;
-    relay_log(CER_CONFIG_LEVEL_WARN, "%s: %s [%llu since the last such line]", kind, reason,
+    relay_log(CER_CONFIG_LEVEL_WARN, "%s %s: [%llu since the last such line]", kind, reason,
               (unsigned long long)n);
 }
 

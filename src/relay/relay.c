@@ -145,6 +145,7 @@ static void on_emitter_log(void *ctx, int level, const char *msg)
 {
     relay_log(level <= 3   ? CER_CONFIG_LEVEL_ERROR
               : level == 4 ? CER_CONFIG_LEVEL_WARN
+              : level >= 7 ? CER_CONFIG_LEVEL_DEBUG
                            : CER_CONFIG_LEVEL_INFO,
               "emitter: %s", msg);
 }

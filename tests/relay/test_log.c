@@ -148,3 +148,49 @@ TEST(ten_thousand_bad_events_few_lines_exact_counter)
         fprintf(stderr, "stderr was:\n%s\n", err);
     free(err);
 }
+
+/* Every line parses as one JSON object. Returns the number of lines, or -1 (printed). */
+static long json_lines(const char *s)
+{
+    long n = 0;
+    for (const char *p = s; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p), pos = 0;
+        ce__json_err jerr;
+        if (len == 0 || p[0] != '{' || ce__json_skip(p, len, &pos, 0, 16, &jerr) != 0 ||
+            pos != len) {
+            fprintf(stderr, "not a JSON line: %.*s\n", (int)len, p);
+            return -1;
+        }
+        n++;
+        p += len + (nl ? 1 : 0);
+    }
+    return n;
+}
+
+TEST(rdkafka_lines_are_the_relays_json_and_rate_limited)
+{
+    /* a broker that is not there: librdkafka fails to connect again and again */
+    env *e = start("binding: kafka\nkafka:\n  brokers: [127.0.0.1:9]\n  topic: t\n"
+                   "  properties:\n    reconnect.backoff.ms: \"10\"\n"
+                   "    reconnect.backoff.max.ms: \"20\"\n"
+                   "buffer:\n  type: memory\nlisten:\n  events: \"\"\n  otlp: \"\"\nack: none\n"
+                   "logging:\n  format: json\n  level: info\n  sample_interval: 10s\n"
+                   "%.0s%.0s%.0s");
+    usleep(2500000);
+    char *err = stop(e);
+    long lines = json_lines(err);
+    CHECK(lines > 0);
+    /* the connection failure, as a JSON line of the relay's logger with librdkafka's facility */
+    long fail = count_lines(err, "kafka: FAIL: ");
+    CHECK(fail >= 1);
+    CHECK(count_lines(err, "Connect to ipv4#127.0.0.1:9 failed") >= 1);
+    CHECK(strstr(err, "\"level\":\"error\"") != NULL);
+    /* nothing in librdkafka's own format */
+    CHECK(strstr(err, "|FAIL|") == NULL && strstr(err, "%3|") == NULL);
+    /* ~100 failures in 2.5 s: one line at once, the rest counted in the line at shutdown */
+    CHECK(fail <= 3);
+    if (lines < 0 || fail < 1 || fail > 3)
+        fprintf(stderr, "stderr was:\n%s\n", err);
+    free(err);
+}
