@@ -30,6 +30,7 @@ typedef struct hist {
 
 typedef struct series {
     uint64_t hash;
+    size_t type_len, tenant_len;
     char type[CER_FRESH_NAME_MAX], tenant[CER_FRESH_NAME_MAX];
     hist age, ack;
     atomic_ullong future;
@@ -69,6 +70,8 @@ static series *series_new(uint64_t hash, ce_slice type, ce_slice tenant)
     if (!s)
         return NULL;
     s->hash = hash;
+    s->type_len = type.len;
+    s->tenant_len = tenant.len;
     memcpy(s->type, type.ptr, type.len);
     memcpy(s->tenant, tenant.ptr, tenant.len);
     return s;
@@ -76,8 +79,8 @@ static series *series_new(uint64_t hash, ce_slice type, ce_slice tenant)
 
 static bool same(const series *s, uint64_t hash, ce_slice type, ce_slice tenant)
 {
-    return s->hash == hash && strlen(s->type) == type.len &&
-           memcmp(s->type, type.ptr, type.len) == 0 && strlen(s->tenant) == tenant.len &&
+    return s->hash == hash && s->type_len == type.len && s->tenant_len == tenant.len &&
+           memcmp(s->type, type.ptr, type.len) == 0 &&
            memcmp(s->tenant, tenant.ptr, tenant.len) == 0;
 }
 
@@ -93,13 +96,20 @@ static int other(relay_fresh *f)
     return OTHER;
 }
 
-int relay_fresh_series(relay_fresh *f, const ce_event *ev)
+int relay_fresh_series(relay_fresh *f, const ce_event *ev, int hint)
 {
     if (!f)
         return -1;
     ce_slice type = ce_event_get_str(ev, "type"), tenant = cer_fresh_tenant(ev);
     if (!type.ptr)
         type = (ce_slice){"-", 1};
+    if (hint >= 0 && hint < OTHER) { /* the previous event's series: most batches have one */
+        const series *s = atomic_load(&f->s[hint]);
+        if (s && s->type_len == type.len && s->tenant_len == tenant.len &&
+            memcmp(s->type, type.ptr, type.len) == 0 &&
+            memcmp(s->tenant, tenant.ptr, tenant.len) == 0)
+            return hint;
+    }
     if (type.len >= CER_FRESH_NAME_MAX || tenant.len >= CER_FRESH_NAME_MAX)
         return other(f);
     uint64_t h = fnv(fnv(14695981039346656037ULL, type.ptr, type.len), "\0", 1);

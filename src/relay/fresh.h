@@ -16,8 +16,9 @@ typedef struct relay_fresh relay_fresh;
 relay_fresh *relay_fresh_new(void);
 void relay_fresh_destroy(relay_fresh *f);
 /* The series (0..CER_FRESH_MAX_SERIES) of ev's type and tenant, creating it while there is
- * room; the last one is "other". -1 when f is NULL or out of memory. Thread-safe. */
-int relay_fresh_series(relay_fresh *f, const ce_event *ev);
+ * room; the last one is "other". -1 when f is NULL or out of memory. hint (or -1): a series
+ * to try first (the previous event's). Thread-safe. */
+int relay_fresh_series(relay_fresh *f, const ce_event *ev, int hint);
 /* Record ev's ingest age: arrival_ns (wall clock, ns since the epoch) - its `time`. An event
  * without `time` is only counted (events_without_time); a `time` in the future counts as 0 s
  * and in `future`. Thread-safe. */

@@ -401,7 +401,7 @@ void relay_submit(req *q, cer_batch *b)
         if (it->verdict == CER_VERDICT_ACCEPTED && it->topic)
             metrics_count_topic(&r->metrics, it->topic, strlen(it->topic));
         if (it->verdict == CER_VERDICT_ACCEPTED && q->fresh && k < n) { /* freshness */
-            int s = relay_fresh_series(r->metrics.fresh, it->ev);
+            int s = relay_fresh_series(r->metrics.fresh, it->ev, k ? q->fresh[k - 1] : -1);
             relay_fresh_ingest(r->metrics.fresh, s, it->ev, q->arrival_ns);
             q->fresh[k++] = s < 0 ? UCHAR_MAX : (unsigned char)s;
         }
