@@ -212,7 +212,8 @@ static void on_persisted(void *opaque, int err, const char *reason)
     b->avg_bytes = b->avg_bytes * 0.99 + (double)t->bytes * 0.01;
     pthread_mutex_unlock(&b->mu);
     if (rc)
-        em_log(em, 3, "out of memory tracking an acknowledgement");
+        em_log_sampled(em, 3, "out-of-memory", "ack tracking",
+                       "out of memory tracking an acknowledgement");
     ce_event_destroy(t->ev);
     free(t);
 }
@@ -463,7 +464,8 @@ static void commit(em_buffer *b, bool force)
     double avg = b->avg_bytes;
     pthread_mutex_unlock(&b->mu);
     if (n && cer_log_group_commit_many(b->grp, TOPIC, n, ps, os, err, sizeof err) != 0) {
-        em_log(b->em, 3, "disk buffer: cannot commit its position: %s", err);
+        em_log_sampled(b->em, 3, "buffer-commit", err,
+                       "disk buffer: cannot commit its position: %s", err);
         pthread_mutex_lock(&b->mu);
         for (size_t k = 0; k < n; k++)
             b->parts[ps[k]].dirty = true;
@@ -480,7 +482,8 @@ static void commit(em_buffer *b, bool force)
             if (P->committed <= P->deleted_upto)
                 continue;
             if (cer_log_delete_before(b->log, TOPIC, i, P->committed, NULL, err, sizeof err) != 0)
-                em_log(b->em, 4, "disk buffer: cannot delete delivered segments: %s", err);
+                em_log_sampled(b->em, 4, "buffer-delete", err,
+                               "disk buffer: cannot delete delivered segments: %s", err);
             P->deleted_upto = P->committed;
         }
     }

@@ -163,7 +163,8 @@ int em_dead_letter(cer_emitter *em, ce_event *ev, const char *reason)
         sc.fsync = "always";
         em->dlq.ops = &cer_sink_log;
         if (rc == 0 && em->dlq.ops->open(&em->dlq.s, &sc, err, sizeof err) != 0) {
-            em_log(em, 3, "cannot open the dead-letter log %s: %s", dir, err);
+            em_log_sampled(em, 3, "dead-letter-open", dir, "cannot open the dead-letter log %s: %s",
+                           dir, err);
             em->dlq.s = NULL;
             rc = CE_EIO;
         }
