@@ -119,6 +119,16 @@ CE_EXTERN int cer_emitter_emit(cer_emitter *em, const ce_event *ev, void *opaque
 CE_EXTERN int cer_emitter_emit_batch(cer_emitter *em, const ce_event *const *evs, size_t n,
                                      void *const *opaques, char *errstr, size_t errstr_size);
 
+/* As cer_emitter_emit_batch, with each event's destination already rendered by the caller
+ * (the relay's pipeline does it once at ingest): topics[i] is the literal topic and keys[i]
+ * the literal key (.ptr NULL: no key), so neither the router nor the topic and key
+ * templates are consulted again, in the memory buffer or through the disk buffer. Kafka and
+ * log bindings; others ignore the routes. topics NULL: exactly cer_emitter_emit_batch.
+ * The strings are copied. */
+CE_EXTERN int cer_emitter_emit_batch_routed(cer_emitter *em, const ce_event *const *evs, size_t n,
+                                            void *const *opaques, const char *const *topics,
+                                            const ce_slice *keys, char *errstr, size_t errstr_size);
+
 /* Wait until every event emitted before the call has its final outcome (or, with the disk
  * buffer, is delivered from the buffer), at most timeout_ms. Returns 0 or CER_ETIMEOUT.
  * Thread-safe; must not be called from a callback. */

@@ -28,6 +28,14 @@ enum { WINDOW = 1 << 15, MAX_HDRS = 256 };
 enum { COMMIT_MS = 2, FWD_PASS = 1024, DELETE_MS = 1000 };
 enum { FIN_NONE = 0, FIN_OK, FIN_DEAD, FIN_FAILED };
 
+/* A destination rendered at emit (cer_emitter_emit_batch_routed), read back from the record:
+ * buf "topic\0key" (NULL: none, the sink routes), the key's length, whether there is one. */
+typedef struct route {
+    char *buf;
+    size_t key_len;
+    bool has_key;
+} route;
+
 typedef struct ack_ent {
     int64_t offset;
     void *opaque;
@@ -40,6 +48,7 @@ typedef struct part {
     uint8_t fin[WINDOW];
     ce_event *held; /* read but refused by a full sink */
     int64_t held_off;
+    route held_rt;
     ack_ent *acks; /* this process's events with an opaque, by offset */
     size_t ah, an, acap;
     bool dirty;                      /* base moved since the committer last looked */
@@ -52,6 +61,7 @@ typedef struct fwd {
     int64_t off;
     uint64_t gen;
     ce_event *ev;
+    route rt;
 } fwd;
 
 struct em_buffer {
@@ -148,6 +158,7 @@ static void on_remote(void *opaque, int err, const char *reason)
     em_buffer *b = f->b;
     if (f->gen != b->gen) { /* from a producer that was rebuilt: the event is re-sent */
         ce_event_destroy(f->ev);
+        free(f->rt.buf);
         free(f);
         return;
     }
@@ -155,6 +166,7 @@ static void on_remote(void *opaque, int err, const char *reason)
     part *P = &b->parts[f->p];
     if (err == CER_SINK_EPURGED || f->off < P->base) { /* closing, or dropped meanwhile */
         ce_event_destroy(f->ev);
+        free(f->rt.buf);
         free(f);
         return;
     }
@@ -180,6 +192,7 @@ static void on_remote(void *opaque, int err, const char *reason)
     ack_report(b, P, f->off, code, reason);
     advance(b, P);
     ce_event_destroy(f->ev);
+    free(f->rt.buf);
     free(f);
 }
 
@@ -217,8 +230,7 @@ static void on_persisted(void *opaque, int err, const char *reason)
     if (rc)
         em_log_sampled(em, 3, "out-of-memory", "ack tracking",
                        "out of memory tracking an acknowledgement");
-    ce_event_destroy(t->ev);
-    free(t);
+    em_trk_free(t);
 }
 
 static uint64_t backlog_events(em_buffer *b)
@@ -249,6 +261,8 @@ static void drop_oldest(em_buffer *b)
         char err[256];
         ce_event_destroy(P->held);
         P->held = NULL;
+        free(P->held_rt.buf);
+        P->held_rt.buf = NULL;
         cer_log_reader_seek(P->rd, CER_LOG_SEEK_OFFSET, nb, err, sizeof err);
         P->next = nb;
     } else {
@@ -256,6 +270,8 @@ static void drop_oldest(em_buffer *b)
          * finished flags, so re-send from nb */
         ce_event_destroy(P->held);
         P->held = NULL;
+        free(P->held_rt.buf);
+        P->held_rt.buf = NULL;
         char err[256];
         cer_log_reader_seek(P->rd, CER_LOG_SEEK_OFFSET, nb, err, sizeof err);
         P->next = nb;
@@ -285,7 +301,18 @@ static void append_pending(em_buffer *b, em_trk **pending)
         t->next = NULL;
         t->buf = b;
         char err[512];
-        int rc = b->wlog.ops->submit(b->wlog.s, t->ev, t, err, sizeof err);
+        int rc;
+        if (t->rt) { /* rendered at emit: the buffer keeps the key as the record key and the
+                      * topic in a header, and the forwarder hands both on as they are */
+            size_t tl = strlen(t->rt);
+            ce_header h = {{EM_ROUTE_HEADER, sizeof EM_ROUTE_HEADER - 1}, {t->rt, tl}};
+            rc = b->wlog.ops->submit_routed(
+                b->wlog.s, t->ev, TOPIC,
+                (ce_slice){t->rt_has_key ? t->rt + tl + 1 : NULL, t->rt_key_len}, &h, 1, t, err,
+                sizeof err);
+        } else {
+            rc = b->wlog.ops->submit(b->wlog.s, t->ev, t, err, sizeof err);
+        }
         if (rc)
             em_finish(b->em, t, rc, err);
         any = true;
@@ -308,6 +335,8 @@ static void reset_partitions(em_buffer *b)
         part *P = &b->parts[i];
         ce_event_destroy(P->held);
         P->held = NULL;
+        free(P->held_rt.buf);
+        P->held_rt.buf = NULL;
         memset(P->fin, 0, sizeof P->fin);
         cer_log_reader_seek(P->rd, CER_LOG_SEEK_OFFSET, P->base, err, sizeof err);
         P->next = P->base;
@@ -330,7 +359,9 @@ static bool forward(em_buffer *b)
         while (P->next - P->base < WINDOW && budget > 0) {
             ce_event *ev = P->held;
             int64_t off = P->held_off;
+            route rt = P->held_rt;
             P->held = NULL;
+            P->held_rt.buf = NULL;
             if (!ev) {
                 if (P->next >= P->end)
                     break; /* nothing durable left to read */
@@ -352,6 +383,19 @@ static bool forward(em_buffer *b)
                     hdrs[k].value.len = rec.headers[k].value_len;
                 }
                 ce_kafka_message m = {{rec.key, rec.key_len}, {rec.value, rec.value_len}, hdrs, nh};
+                for (size_t k = 0; k < nh; k++) /* a route rendered at emit */
+                    if (hdrs[k].name.len == sizeof EM_ROUTE_HEADER - 1 &&
+                        memcmp(hdrs[k].name.ptr, EM_ROUTE_HEADER, hdrs[k].name.len) == 0 &&
+                        (rt.buf = malloc(hdrs[k].value.len + rec.key_len + 2)) != NULL) {
+                        memcpy(rt.buf, hdrs[k].value.ptr, hdrs[k].value.len);
+                        rt.buf[hdrs[k].value.len] = 0;
+                        if (rec.key_len)
+                            memcpy(rt.buf + hdrs[k].value.len + 1, rec.key, rec.key_len);
+                        rt.buf[hdrs[k].value.len + 1 + rec.key_len] = 0;
+                        rt.key_len = rec.key_len;
+                        rt.has_key = rec.key != NULL;
+                        break;
+                    }
                 /* No size limit here: the event was checked when it was emitted, and the
                  * destination decides what it accepts (a refusal is a dead letter). */
                 ce_limits lim = {SIZE_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX};
@@ -359,6 +403,7 @@ static bool forward(em_buffer *b)
                     em_log_sampled(b->em, 3, "buffer-skipped", "not a CloudEvent",
                                    "disk buffer %d@%lld is not a CloudEvent (%s): skipped", i,
                                    (long long)off, err);
+                    free(rt.buf);
                     P->next = off + 1;
                     P->fin[off % WINDOW] = FIN_FAILED;
                     ack_report(b, P, off, CER_EDELIVERY, err);
@@ -367,27 +412,33 @@ static bool forward(em_buffer *b)
                 }
             }
             if (off >= P->end) { /* written but not yet persisted: its turn comes */
-                P->held = ev, P->held_off = off;
+                P->held = ev, P->held_off = off, P->held_rt = rt;
                 break;
             }
             fwd *f = malloc(sizeof *f);
             if (!f) {
-                P->held = ev, P->held_off = off;
+                P->held = ev, P->held_off = off, P->held_rt = rt;
                 break;
             }
-            *f = (fwd){b, i, off, b->gen, ev};
+            *f = (fwd){b, i, off, b->gen, ev, rt};
             /* Recorded before the call: a sink may report the outcome from inside submit (the
              * local-log sink appends a full batch there), and advance() only passes offsets
              * below `next`. */
             P->next = off + 1;
             b->in_flight++;
             budget--;
-            int rc = sink->ops->submit(sink->s, ev, f, err, sizeof err);
+            int rc =
+                rt.buf && sink->ops->submit_routed
+                    ? sink->ops->submit_routed(
+                          sink->s, ev, rt.buf,
+                          (ce_slice){rt.has_key ? rt.buf + strlen(rt.buf) + 1 : NULL, rt.key_len},
+                          NULL, 0, f, err, sizeof err)
+                    : sink->ops->submit(sink->s, ev, f, err, sizeof err);
             if (rc == CER_SINK_EQUEUE) {
                 P->next = off;
                 b->in_flight--;
                 free(f);
-                P->held = ev, P->held_off = off;
+                P->held = ev, P->held_off = off, P->held_rt = rt;
                 break;
             }
             if (rc) /* refused before sending: permanent */
@@ -668,6 +719,7 @@ void em_buffer_close(em_buffer *b)
     for (int i = 0; b->parts && i < b->np; i++) {
         cer_log_reader_close(b->parts[i].rd);
         ce_event_destroy(b->parts[i].held);
+        free(b->parts[i].held_rt.buf);
         free(b->parts[i].acks);
     }
     free(b->parts);

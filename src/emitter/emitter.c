@@ -116,6 +116,13 @@ void em_release(cer_emitter *em, size_t bytes)
     pthread_mutex_unlock(&em->mu);
 }
 
+void em_trk_free(em_trk *t)
+{
+    ce_event_destroy(t->ev);
+    free(t->rt);
+    free(t);
+}
+
 void em_finish(cer_emitter *em, em_trk *t, int err, const char *reason)
 {
     if (em->c.on_delivery)
@@ -138,8 +145,7 @@ void em_finish(cer_emitter *em, em_trk *t, int err, const char *reason)
     em->finished++;
     pthread_cond_broadcast(&em->done);
     pthread_mutex_unlock(&em->mu);
-    ce_event_destroy(t->ev);
-    free(t);
+    em_trk_free(t);
 }
 
 void em_count_retry(cer_emitter *em)
@@ -259,7 +265,12 @@ int em_sink_rebuild(cer_emitter *em, cer_delivery_cb cb)
 static int em_submit(cer_emitter *em, em_trk *t)
 {
     char err[512];
-    int rc = em->sink.ops->submit(em->sink.s, t->ev, t, err, sizeof err);
+    int rc = t->rt && em->sink.ops->submit_routed
+                 ? em->sink.ops->submit_routed(
+                       em->sink.s, t->ev, t->rt,
+                       (ce_slice){t->rt_has_key ? t->rt + strlen(t->rt) + 1 : NULL, t->rt_key_len},
+                       NULL, 0, t, err, sizeof err)
+                 : em->sink.ops->submit(em->sink.s, t->ev, t, err, sizeof err);
     if (rc == CER_SINK_EQUEUE)
         return rc;
     if (rc == CER_SINK_EREJECTED) {
@@ -440,6 +451,33 @@ int cer_emitter_new(cer_emitter **out, const cer_emitter_conf *conf, char *errst
 int cer_emitter_emit_batch(cer_emitter *em, const ce_event *const *evs, size_t n,
                            void *const *opaques, char *errstr, size_t errstr_size)
 {
+    return cer_emitter_emit_batch_routed(em, evs, n, opaques, NULL, NULL, errstr, errstr_size);
+}
+
+/* The route of event i as one block "topic\0key" (NULL when topics is NULL). */
+static int copy_route(em_trk *t, const char *const *topics, const ce_slice *keys, size_t i)
+{
+    if (!topics || !topics[i])
+        return 0;
+    size_t tl = strlen(topics[i]);
+    ce_slice k = keys ? keys[i] : (ce_slice){NULL, 0};
+    t->rt = malloc(tl + 1 + k.len + 1);
+    if (!t->rt)
+        return CE_ENOMEM;
+    memcpy(t->rt, topics[i], tl + 1);
+    if (k.len)
+        memcpy(t->rt + tl + 1, k.ptr, k.len);
+    t->rt[tl + 1 + k.len] = 0;
+    t->rt_key_len = k.len;
+    t->rt_has_key = k.ptr != NULL;
+    t->bytes += tl + k.len + 2;
+    return 0;
+}
+
+int cer_emitter_emit_batch_routed(cer_emitter *em, const ce_event *const *evs, size_t n,
+                                  void *const *opaques, const char *const *topics,
+                                  const ce_slice *keys, char *errstr, size_t errstr_size)
+{
     char why[256];
     size_t total = 0;
     for (size_t i = 0; i < n; i++) {
@@ -467,22 +505,24 @@ int cer_emitter_emit_batch(cer_emitter *em, const ce_event *const *evs, size_t n
     for (size_t i = 0; i < n; i++) {
         em_trk *t = calloc(1, sizeof *t);
         ce_event *copy = t ? ce_event_clone(evs[i]) : NULL;
-        if (!copy) {
-            free(t);
+        if (t)
+            t->ev = copy;
+        if (!copy || copy_route(t, topics, keys, i) != 0) {
+            if (t)
+                em_trk_free(t);
             while (head) {
                 em_trk *nx = head->next;
-                ce_event_destroy(head->ev);
-                free(head);
+                em_trk_free(head);
                 head = nx;
             }
             snprintf(errstr, errstr_size, "out of memory");
             return CE_ENOMEM;
         }
         t->em = em;
-        t->ev = copy;
         t->opaque = opaques ? opaques[i] : NULL;
-        t->bytes = event_bytes(evs[i]);
+        t->bytes += event_bytes(evs[i]);
         t->partition = -1;
+        total += t->bytes - event_bytes(evs[i]); /* the routes count too */
         *tail = t;
         tail = &t->next;
     }
@@ -493,8 +533,7 @@ int cer_emitter_emit_batch(cer_emitter *em, const ce_event *const *evs, size_t n
         pthread_mutex_unlock(&em->mu);
         while (head) {
             em_trk *nx = head->next;
-            ce_event_destroy(head->ev);
-            free(head);
+            em_trk_free(head);
             head = nx;
         }
         snprintf(errstr, errstr_size, "emitter is shutting down");

@@ -60,7 +60,16 @@ typedef struct em_trk {
     int32_t partition; /* disk buffer position, -1 for memory mode */
     int64_t offset;
     void *buf; /* the disk buffer appending it (buffer.c) */
+    /* cer_emitter_emit_batch_routed: the rendered destination ("topic\0key"; NULL: none) */
+    char *rt;
+    size_t rt_key_len;
+    bool rt_has_key;
 } em_trk;
+
+/* The record header through which the disk buffer remembers a rendered destination topic. */
+#define EM_ROUTE_HEADER "cerelay_route_topic"
+/* Free a tracked event (its copy and route). */
+void em_trk_free(em_trk *t);
 
 void em_conf_copy(em_conf *dst, const em_conf *src);
 void em_conf_free(em_conf *c);

@@ -391,20 +391,37 @@ void relay_submit(req *q, cer_batch *b)
     }
     char err[512];
     int rc = 0;
-    if (n > 0 && !wait) {
-        rc = cer_emitter_emit_batch(r->em, evs, n, NULL, err, sizeof err);
-    } else if (n > 0) {
-        void **opaques = malloc(sizeof *opaques * n);
-        if (!opaques) {
+    /* The routes the pipeline rendered (once, at ingest) go with the events: the emitter and
+     * the sinks do not route or render them again. */
+    const char **topics = NULL;
+    ce_slice *keys = NULL;
+    void **opaques = NULL;
+    if (n > 0) {
+        topics = malloc(sizeof *topics * n);
+        keys = malloc(sizeof *keys * n);
+        opaques = wait ? malloc(sizeof *opaques * n) : NULL;
+        if (!topics || !keys || (wait && !opaques)) {
             rc = CE_ENOMEM;
             snprintf(err, sizeof err, "out of memory");
-        } else {
-            for (size_t i = 0; i < n; i++)
-                opaques[i] = q;
-            rc = cer_emitter_emit_batch(r->em, evs, n, opaques, err, sizeof err);
-            free(opaques);
         }
     }
+    size_t nk = 0;
+    for (size_t i = 0; rc == 0 && i < cer_batch_count(b) && nk < n; i++) {
+        const cer_item *it = cer_batch_item(b, i);
+        if (it->verdict != CER_VERDICT_ACCEPTED)
+            continue;
+        topics[nk] = it->topic;
+        keys[nk] = (ce_slice){it->key, it->key_len};
+        if (opaques)
+            opaques[nk] = q;
+        nk++;
+    }
+    if (rc == 0 && n > 0)
+        rc = cer_emitter_emit_batch_routed(
+            r->em, evs, n, opaques, nk == n && topics[0] ? topics : NULL, keys, err, sizeof err);
+    free(topics);
+    free(keys);
+    free(opaques);
     if (rc) {
         pthread_mutex_lock(&q->mu);
         q->refs -= (int)evrefs;

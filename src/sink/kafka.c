@@ -197,30 +197,41 @@ static int sink_open(cer_sink **out, const cer_sink_conf *c, char *errstr, size_
     return 0;
 }
 
-static int sink_submit(cer_sink *s, const ce_event *ev, void *opaque, char *errstr,
-                       size_t errstr_size)
+/* Produce `ev`: the route rendered here from the templates (routed == false), or given by
+ * the caller (topic and key literal). */
+static int produce(cer_sink *s, const ce_event *ev, bool routed, const char *topic, ce_slice key,
+                   const ce_header *extra, size_t nextra, void *opaque, char *errstr,
+                   size_t errstr_size)
 {
-    const char *topic, *ttmpl = s->topic_tmpl, *ktmpl = s->key_tmpl;
-    if (s->route) {
-        const char *rt = NULL, *rk = NULL;
-        s->route(s->route_ctx, ev, &rt, &rk);
-        ttmpl = rt ? rt : ttmpl;
-        ktmpl = rk ? rk : ktmpl;
+    int rc;
+    const char *ktmpl = s->key_tmpl;
+    if (!routed) {
+        const char *ttmpl = s->topic_tmpl;
+        if (s->route) {
+            const char *rt = NULL, *rk = NULL;
+            s->route(s->route_ctx, ev, &rt, &rk);
+            ttmpl = rt ? rt : ttmpl;
+            ktmpl = rk ? rk : ktmpl;
+        }
+        rc = cer_render_topic(ev, ttmpl, &s->topic_buf, &topic, errstr, errstr_size);
+        if (rc)
+            return rc;
     }
-    int rc = cer_render_topic(ev, ttmpl, &s->topic_buf, &topic, errstr, errstr_size);
-    if (rc)
-        return rc;
     rc = ce_kafka_encode(s->msg, ev, s->mode, s->flags, errstr, errstr_size);
     if (rc)
         return rc;
-    rc = ce_kafka_msg_set_key(s->msg, ev, ktmpl, errstr, errstr_size);
-    if (rc)
+    if (!routed && (rc = ce_kafka_msg_set_key(s->msg, ev, ktmpl, errstr, errstr_size)) != 0)
         return rc;
     ce_kafka_message m = ce_kafka_msg_view(s->msg);
-    rd_kafka_headers_t *hdrs = rd_kafka_headers_new(m.header_count);
+    if (routed)
+        m.key = key;
+    rd_kafka_headers_t *hdrs = rd_kafka_headers_new(m.header_count + nextra);
     for (size_t i = 0; i < m.header_count; i++)
         rd_kafka_header_add(hdrs, m.headers[i].name.ptr, (ssize_t)m.headers[i].name.len,
                             m.headers[i].value.ptr, (ssize_t)m.headers[i].value.len);
+    for (size_t i = 0; i < nextra; i++)
+        rd_kafka_header_add(hdrs, extra[i].name.ptr, (ssize_t)extra[i].name.len, extra[i].value.ptr,
+                            (ssize_t)extra[i].value.len);
     rd_kafka_resp_err_t err = rd_kafka_producev(
         s->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_KEY(m.key.ptr, m.key.len), RD_KAFKA_V_VALUE((void *)m.value.ptr, m.value.len),
@@ -243,6 +254,19 @@ static int sink_submit(cer_sink *s, const ce_event *ev, void *opaque, char *errs
     }
     s->in_flight++;
     return 0;
+}
+
+static int sink_submit(cer_sink *s, const ce_event *ev, void *opaque, char *errstr,
+                       size_t errstr_size)
+{
+    return produce(s, ev, false, NULL, (ce_slice){NULL, 0}, NULL, 0, opaque, errstr, errstr_size);
+}
+
+static int sink_submit_routed(cer_sink *s, const ce_event *ev, const char *topic, ce_slice key,
+                              const ce_header *extra, size_t nextra, void *opaque, char *errstr,
+                              size_t errstr_size)
+{
+    return produce(s, ev, true, topic, key, extra, nextra, opaque, errstr, errstr_size);
 }
 
 static size_t sink_poll(cer_sink *s, int timeout_ms)
@@ -275,6 +299,7 @@ const cer_sink_ops cer_sink_kafka = {
     .name = "kafka",
     .open = sink_open,
     .submit = sink_submit,
+    .submit_routed = sink_submit_routed,
     .poll = sink_poll,
     .flush = sink_flush,
     .close = sink_close,

@@ -175,23 +175,30 @@ done:
     s->bytes.len = 0;
 }
 
-static int sink_submit(cer_sink *s, const ce_event *ev, void *opaque, char *errstr,
-                       size_t errstr_size)
+/* Queue `ev`: the route rendered here from the templates (routed == false), or given by the
+ * caller (topic and key literal). */
+static int enqueue(cer_sink *s, const ce_event *ev, bool routed, const char *topic, ce_slice key,
+                   const ce_header *extra, size_t nextra, void *opaque, char *errstr,
+                   size_t errstr_size)
 {
-    const char *topic, *ttmpl = s->topic_tmpl, *ktmpl = s->key_tmpl;
+    const char *ktmpl = s->key_tmpl;
     char why[512];
-    if (s->route) {
-        const char *rt = NULL, *rk = NULL;
-        s->route(s->route_ctx, ev, &rt, &rk);
-        ttmpl = rt ? rt : ttmpl;
-        ktmpl = rk ? rk : ktmpl;
+    int rc;
+    if (!routed) {
+        const char *ttmpl = s->topic_tmpl;
+        if (s->route) {
+            const char *rt = NULL, *rk = NULL;
+            s->route(s->route_ctx, ev, &rt, &rk);
+            ttmpl = rt ? rt : ttmpl;
+            ktmpl = rk ? rk : ktmpl;
+        }
+        rc = cer_render_topic(ev, ttmpl, &s->topic_buf, &topic, errstr, errstr_size);
+        if (rc)
+            return rc;
     }
-    int rc = cer_render_topic(ev, ttmpl, &s->topic_buf, &topic, errstr, errstr_size);
-    if (rc)
-        return rc;
     if ((rc = ce_kafka_encode(s->msg, ev, CE_MODE_BINARY, 0, errstr, errstr_size)) != 0)
         return rc;
-    if ((rc = ce_kafka_msg_set_key(s->msg, ev, ktmpl, errstr, errstr_size)) != 0)
+    if (!routed && (rc = ce_kafka_msg_set_key(s->msg, ev, ktmpl, errstr, errstr_size)) != 0)
         return rc;
     int32_t nparts = cer_log_topic_partitions(s->log, topic);
     if (nparts == CER_LOG_ENOTFOUND) {
@@ -205,12 +212,14 @@ static int sink_submit(cer_sink *s, const ce_event *ev, void *opaque, char *errs
         return CE_EIO;
     }
     ce_kafka_message m = ce_kafka_msg_view(s->msg);
-    if (m.header_count > HDR_MAX) {
+    if (routed)
+        m.key = key;
+    if (m.header_count + nextra > HDR_MAX) {
         snprintf(errstr, errstr_size, "log: more than %d attributes", HDR_MAX);
         return CE_ELIMIT;
     }
-    if (s->nhdrs + m.header_count > s->hdrs_cap) {
-        size_t ncap = (s->nhdrs + m.header_count) * 2;
+    if (s->nhdrs + m.header_count + nextra > s->hdrs_cap) {
+        size_t ncap = (s->nhdrs + m.header_count + nextra) * 2;
         qhdr *nh = realloc(s->hdrs, sizeof *nh * ncap);
         if (!nh)
             return CE_ENOMEM;
@@ -226,30 +235,44 @@ static int sink_submit(cer_sink *s, const ce_event *ev, void *opaque, char *errs
     r.key_len = m.key.len;
     r.value_len = m.value.len;
     r.hdr_first = s->nhdrs;
-    r.hdr_count = m.header_count;
+    r.hdr_count = m.header_count + nextra;
     size_t mark = s->bytes.len;
     rc = put(s, topic, strlen(topic) + 1, &r.topic_off);
     if (!rc)
         rc = put(s, m.key.ptr, m.key.len, &r.key_off);
     if (!rc)
         rc = put(s, m.value.ptr, m.value.len, &r.value_off);
-    for (size_t i = 0; !rc && i < m.header_count; i++) {
+    for (size_t i = 0; !rc && i < m.header_count + nextra; i++) {
+        const ce_header *src = i < m.header_count ? &m.headers[i] : &extra[i - m.header_count];
         qhdr *h = &s->hdrs[s->nhdrs + i];
-        h->name_len = m.headers[i].name.len;
-        h->value_len = m.headers[i].value.len;
-        rc = put(s, m.headers[i].name.ptr, h->name_len, &h->name_off);
+        h->name_len = src->name.len;
+        h->value_len = src->value.len;
+        rc = put(s, src->name.ptr, h->name_len, &h->name_off);
         if (!rc)
-            rc = put(s, m.headers[i].value.ptr, h->value_len, &h->value_off);
+            rc = put(s, src->value.ptr, h->value_len, &h->value_off);
     }
     if (rc) {
         s->bytes.len = mark;
         return rc;
     }
-    s->nhdrs += m.header_count;
+    s->nhdrs += m.header_count + nextra;
     s->q[s->qn++] = r;
     if (s->qn == BATCH_MAX || s->bytes.len >= BATCH_BYTES)
         drain(s);
     return 0;
+}
+
+static int sink_submit(cer_sink *s, const ce_event *ev, void *opaque, char *errstr,
+                       size_t errstr_size)
+{
+    return enqueue(s, ev, false, NULL, (ce_slice){NULL, 0}, NULL, 0, opaque, errstr, errstr_size);
+}
+
+static int sink_submit_routed(cer_sink *s, const ce_event *ev, const char *topic, ce_slice key,
+                              const ce_header *extra, size_t nextra, void *opaque, char *errstr,
+                              size_t errstr_size)
+{
+    return enqueue(s, ev, true, topic, key, extra, nextra, opaque, errstr, errstr_size);
 }
 
 /* poll(0) only serves callbacks, and this sink has none pending, so it keeps batching;
@@ -296,6 +319,7 @@ const cer_sink_ops cer_sink_log = {
     .name = "log",
     .open = sink_open,
     .submit = sink_submit,
+    .submit_routed = sink_submit_routed,
     .poll = sink_poll,
     .flush = sink_flush,
     .close = sink_close,

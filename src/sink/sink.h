@@ -64,6 +64,13 @@ typedef struct cer_sink_ops {
      * CER_SINK_EQUEUE (nothing queued), or another negative code (the event is rejected and
      * its callback will not be called; errstr says why). */
     int (*submit)(cer_sink *s, const ce_event *ev, void *opaque, char *errstr, size_t errstr_size);
+    /* Optional (NULL: the sink has no topic or key; use submit): as submit, with the route
+     * already rendered by the caller, so neither the route callback nor the templates are
+     * consulted: `topic` is the literal topic, `key` the literal key (key.ptr NULL: no key).
+     * `extra` (nextra entries, may be 0) are record headers added after the event's. */
+    int (*submit_routed)(cer_sink *s, const ce_event *ev, const char *topic, ce_slice key,
+                         const ce_header *extra, size_t nextra, void *opaque, char *errstr,
+                         size_t errstr_size);
     /* Serve delivery callbacks, waiting at most timeout_ms. Returns events still in flight. */
     size_t (*poll)(cer_sink *s, int timeout_ms);
     /* Send everything queued and wait up to timeout_ms for the outcomes. Returns 0 or

@@ -1072,3 +1072,78 @@ TEST(disk_buffer_keeps_its_partition_count)
     CHECK_EQ_INT(count_log(dest, "out", 1), 200);
     rm_rf(dir);
 }
+
+/* cer_emitter_emit_batch_routed (issue 11: route once): the destination rendered by the caller
+ * is used as it is, in memory and through the disk buffer: the router is never called and the
+ * templates are not applied (they would give another topic and key). */
+static atomic_int router_calls;
+
+static int counting_router(void *ctx, const ce_event *ev, const char **topic, const char **key)
+{
+    (void)ctx, (void)ev;
+    atomic_fetch_add(&router_calls, 1);
+    *topic = "wrong-topic";
+    *key = "wrong-key";
+    return 0;
+}
+
+TEST(routed_emit_is_not_routed_again)
+{
+    for (int disk = 0; disk < 2; disk++) {
+        const char *dir = mkdir_tmp();
+        char bufdir[300], dest[300];
+        snprintf(bufdir, sizeof bufdir, "%s/buffer", dir);
+        snprintf(dest, sizeof dest, "%s/dest", dir);
+        atomic_store(&router_calls, 0);
+        cer_emitter_conf *c = cer_emitter_conf_new();
+        set(c, "binding", "log");
+        set(c, "log.dir", dest);
+        set(c, "log.topic", "{type}");
+        if (disk) {
+            set(c, "buffer", "disk");
+            set(c, "buffer.dir", bufdir);
+        }
+        cer_emitter_conf_set_router(c, counting_router, NULL);
+        cer_emitter *em;
+        char err[256];
+        CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+        cer_emitter_conf_destroy(c);
+        enum { N = 10 };
+        ce_event *evs[N];
+        const char *topics[N];
+        ce_slice keys[N];
+        for (int i = 0; i < N; i++) {
+            evs[i] = make_event(i + 1, "tenant-a");
+            topics[i] = i % 2 ? "routed-odd" : "routed-even";
+            keys[i] = i == 0 ? (ce_slice){NULL, 0} : (ce_slice){"k{1}", 4};
+        }
+        CHECK_EQ_INT(cer_emitter_emit_batch_routed(em, (const ce_event *const *)evs, N, NULL,
+                                                   topics, keys, err, sizeof err),
+                     0);
+        for (int i = 0; i < N; i++)
+            ce_event_destroy(evs[i]);
+        CHECK_EQ_INT(cer_emitter_flush(em, 10000), 0);
+        cer_emitter_destroy(em, 1000);
+        CHECK_EQ_INT(atomic_load(&router_calls), 0);
+        CHECK_EQ_INT(count_log(dest, "routed-even", 1), N / 2);
+        CHECK_EQ_INT(count_log(dest, "routed-odd", 1), N / 2);
+        CHECK_EQ_INT(count_log(dest, "wrong-topic", 1), 0);
+        /* the keys as given: null for the first event, "k{1}" (not a template) for the rest */
+        cer_log_reader *r;
+        CHECK_EQ_INT(cer_log_reader_open(&r, dest, "routed-even", 0, NULL, err, sizeof err), 0);
+        cer_log_rec rec;
+        int n = 0;
+        while (cer_log_reader_next(r, &rec, 0, err, sizeof err) == 0) {
+            if (n++ == 0)
+                CHECK(rec.key == NULL);
+            else
+                CHECK(rec.key_len == 4 && memcmp(rec.key, "k{1}", 4) == 0);
+            for (size_t h = 0; h < rec.header_count; h++) /* the buffer's note stays behind */
+                CHECK(rec.headers[h].name_len != strlen(EM_ROUTE_HEADER) ||
+                      memcmp(rec.headers[h].name, EM_ROUTE_HEADER, rec.headers[h].name_len) != 0);
+        }
+        cer_log_reader_close(r);
+        CHECK_EQ_INT(n, N / 2);
+        rm_rf(dir);
+    }
+}
