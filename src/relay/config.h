@@ -343,6 +343,14 @@ void cer_config_free(cer_config *cfg);
  * buffers. */
 int cer_config_dump(const cer_config *cfg, ce_buf *out);
 
+/* Translate text[0..len) in the CoreSDK sidecar layout (`tenant`, `otel`, `cloud_events`: seed
+ * 002's coresdk-sidecar.yaml) into a native configuration appended to `out` as YAML (${VAR}
+ * references kept, not expanded). cer_config_load reads the sidecar layout directly through the
+ * same translation. Returns 0, CE_EINVAL (not the sidecar layout, or a problem: errstr lists
+ * them as cer_config_load does, prefixed by `name`) or CE_ENOMEM. Thread-safe. */
+int cer_config_convert(const char *text, size_t len, const char *name, ce_buf *out, char *errstr,
+                       size_t errstr_size);
+
 /* Replace the allocator the configuration code uses (NULL = libc), for allocation-failure
  * tests. Call before any other cer_config_ function; not thread-safe. */
 void cer_config_set_allocator(const ce_allocator *a);
