@@ -446,8 +446,7 @@ SCHEMA(catalog, CA, F(CA, "mode", CER_Y_ENUM, mode, .def = "warn", .enums = cata
     const cer_yschema cer__config_schema = {                                                       \
         name##_fields, sizeof name##_fields / sizeof *name##_fields, sizeof(S)}
 SCHEMA(root, CF,
-       F(CF, "source", CER_Y_STR, source, .def = "/cerelay", .flags = CER_YF_NONEMPTY,
-         .check = check_source),
+       F(CF, "source", CER_Y_STR, source, .flags = CER_YF_NONEMPTY, .check = check_source),
        F(CF, "binding", CER_Y_ENUM, binding, .def = "log", .enums = cer__config_bindings),
        F(CF, "kafka", CER_Y_SECTION, kafka, .sub = &kafka_s),
        F(CF, "http", CER_Y_SECTION, http, .sub = &http_s),
