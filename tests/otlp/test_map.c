@@ -270,6 +270,69 @@ TEST(genai_unknown_values_are_null)
     t_free_all();
 }
 
+/* Current and older GenAI attribute names give the same usage event; the token classes are
+ * written after totalTokens only when reported. */
+TEST(genai_conventions_old_and_new_names)
+{
+    static const char *const names[2][4] = {
+        {"gen_ai.provider.name", "gen_ai.usage.cache_read.input_tokens",
+         "gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.reasoning.output_tokens"},
+        {"gen_ai.system", "gen_ai.usage.cache_read_input_tokens",
+         "gen_ai.usage.cache_creation_input_tokens", "gen_ai.usage.reasoning_tokens"}};
+    for (int old = 0; old < 2; old++) {
+        cer__otlp_span *s = span_new();
+        s->start_time_unix_nano = 1772193600000000000ull;
+        s->end_time_unix_nano = 1772193601000000000ull;
+        cer__otlp_kv *a[] = {kv(names[old][0], any_str("anthropic")),
+                             kv("gen_ai.request.model", any_str("claude-3-5-sonnet-20241022")),
+                             kv("gen_ai.usage.input_tokens", any_int(10000)),
+                             kv("gen_ai.usage.output_tokens", any_int(500)),
+                             kv(names[old][1], any_int(8000)),
+                             kv(names[old][2], any_str("1000")),
+                             kv(names[old][3], any_int(120))};
+        s->n_attributes = 7;
+        s->attributes = kvs(7, a);
+        cer__otlp_span *sp[] = {s};
+        cer_otlp_request *r = decode_pb(CER_OTLP_TRACES, &trace_req(NULL, 1, sp)->base);
+        if (!r) {
+            t_free_all();
+            return;
+        }
+        collect c = {0};
+        CHECK_EQ_INT(map(r, NULL, &c, NULL), 0);
+        CHECK_CONTAINS(buf_str(&c.out),
+                       "\"data\":{\"tenantId\":null,\"userId\":null,\"provider\":\"anthropic\","
+                       "\"model\":\"claude-3-5-sonnet-20241022\",\"useCase\":null,"
+                       "\"inputTokens\":10000,\"outputTokens\":500,\"totalTokens\":10500,"
+                       "\"cacheReadInputTokens\":8000,\"cacheCreationInputTokens\":1000,"
+                       "\"reasoningOutputTokens\":120,\"latencyMs\":1000,\"cached\":false}}");
+        collect_free(&c);
+        cer_otlp_request_destroy(r);
+        t_free_all();
+    }
+    /* the new name wins when both are present */
+    cer__otlp_span *s = span_new();
+    cer__otlp_kv *a[] = {kv("gen_ai.system", any_str("openai")),
+                         kv("gen_ai.provider.name", any_str("azure.ai.openai")),
+                         kv("gen_ai.usage.cache_read_input_tokens", any_int(1)),
+                         kv("gen_ai.usage.cache_read.input_tokens", any_int(2)),
+                         kv("gen_ai.usage.input_tokens", any_int(5))};
+    s->n_attributes = 5;
+    s->attributes = kvs(5, a);
+    cer__otlp_span *sp[] = {s};
+    cer_otlp_request *r = decode_pb(CER_OTLP_TRACES, &trace_req(NULL, 1, sp)->base);
+    if (r) {
+        collect c = {0};
+        CHECK_EQ_INT(map(r, NULL, &c, NULL), 0);
+        CHECK_CONTAINS(buf_str(&c.out), "\"provider\":\"azure.ai.openai\"");
+        CHECK_CONTAINS(buf_str(&c.out), "\"cacheReadInputTokens\":2,");
+        CHECK(!strstr(buf_str(&c.out), "reasoningOutputTokens"));
+        collect_free(&c);
+        cer_otlp_request_destroy(r);
+    }
+    t_free_all();
+}
+
 TEST(genai_detection)
 {
     /* Provider alone (an agent span) is not usage; a token count alone is. */
