@@ -154,7 +154,9 @@ typedef struct cer_config_kafka {
     cer_config_sasl sasl;
     int compression; /* cer_config_compression */
     int64_t linger_ms;
-    cer_config_kvlist properties; /* librdkafka passthrough */
+    cer_config_kvlist properties;       /* librdkafka passthrough */
+    cer_config_kvlist headers;          /* static record headers: name -> value (literal) */
+    cer_config_kvlist header_templates; /* per-event record headers: name -> key template */
 } cer_config_kafka;
 
 typedef struct cer_config_http {

@@ -165,6 +165,20 @@ static int check_header_value(const char *s, char *w, size_t n)
     return 0;
 }
 
+/* A Kafka record header name: not empty, no controls, and not the binding's own. */
+static int check_kafka_header_name(const char *s, char *w, size_t n)
+{
+    if (!*s)
+        return why(w, n, "a header name is not empty");
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p < ' ' || *p == 0x7f)
+            return why(w, n, "a header name has no control characters");
+    if (strncasecmp(s, "ce_", 3) == 0 || strcasecmp(s, "content-type") == 0)
+        return why(w, n, "'%.64s': ce_* and content-type are the CloudEvents binding's own headers",
+                   s);
+    return 0;
+}
+
 static int check_opa_path(const char *s, char *w, size_t n)
 {
     if (s[0] == '/' || !all_in(s, "/._-"))
@@ -310,7 +324,11 @@ SCHEMA(kafka, KA,
        F(KA, "compression", CER_Y_ENUM, compression, .def = "lz4", .enums = compressions),
        F(KA, "linger_ms", CER_Y_INT, linger_ms, .def = "5", .min = 0, .max = 900000),
        F(KA, "properties", CER_Y_KVMAP, properties, .flags = CER_YF_SECRET_NAMES,
-         .check_key = check_property));
+         .check_key = check_property),
+       F(KA, "headers", CER_Y_KVMAP, headers, .flags = CER_YF_SECRET_NAMES,
+         .check_key = check_kafka_header_name),
+       F(KA, "header_templates", CER_Y_KVMAP, header_templates,
+         .check_key = check_kafka_header_name, .check = check_template));
 
 typedef cer_config_http HT;
 SCHEMA(http_tls, HT, IN(HT, tls, "ca", CER_Y_STR, ca, .flags = CER_YF_NONEMPTY),

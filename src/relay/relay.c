@@ -159,6 +159,36 @@ static int cset_u(cer_emitter_conf *c, const char *k, unsigned long long v, char
     return cer_emitter_conf_set(c, k, num, err, n);
 }
 
+/* kafka.headers (static: braces escaped so the template renders them as written) and
+ * kafka.header_templates, as the emitter's kafka.header.<Name>. */
+static int kafka_headers(const cer_config *cfg, cer_emitter_conf *c, char *err, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; !rc && i < cfg->kafka.headers.n; i++) {
+        const char *v = cfg->kafka.headers.v[i].value;
+        ce_buf t;
+        ce_buf_init(&t);
+        for (; *v && !rc; v++) {
+            if (*v == '{' || *v == '}')
+                rc = ce_buf_append(&t, v, 1); /* doubled: a literal brace */
+            if (!rc)
+                rc = ce_buf_append(&t, v, 1);
+        }
+        if (!rc)
+            rc = ce_buf_append(&t, "", 1);
+        char key[300];
+        snprintf(key, sizeof key, "kafka.header.%s", cfg->kafka.headers.v[i].name);
+        rc = rc ? CE_ENOMEM : cset(c, key, t.ptr, err, n);
+        ce_buf_free(&t);
+    }
+    for (size_t i = 0; !rc && i < cfg->kafka.header_templates.n; i++) {
+        char key[300];
+        snprintf(key, sizeof key, "kafka.header.%s", cfg->kafka.header_templates.v[i].name);
+        rc = cset(c, key, cfg->kafka.header_templates.v[i].value, err, n);
+    }
+    return rc;
+}
+
 /* The emitter's configuration from the relay's. */
 static int emitter_conf(const cer_config *cfg, cer_emitter_conf *c, char *err, size_t n)
 {
@@ -236,6 +266,8 @@ static int emitter_conf(const cer_config *cfg, cer_emitter_conf *c, char *err, s
             snprintf(key, sizeof key, "kafka.%s", cfg->kafka.properties.v[i].name);
             rc = cset(c, key, cfg->kafka.properties.v[i].value, err, n);
         }
+        if (!rc)
+            rc = kafka_headers(cfg, c, err, n);
     }
     if (!rc && cfg->binding == CER_CONFIG_BINDING_HTTP) {
         rc = cset(c, "http.url", cfg->http.endpoint, err, n);
