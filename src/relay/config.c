@@ -311,6 +311,21 @@ static void check_rules(rules *r, const cer_config *c)
     if (c->masking.nrules)
         check_names(r, "masking.rules", &c->masking.rules[0].name, sizeof *c->masking.rules,
                     c->masking.nrules);
+    const cer_config_tenant_rate *tr = &c->limits.tenant_rate;
+    if (tr->rate == 0 && (tr->noverrides || tr->burst))
+        bad(r, first_of(root, "limits.tenant_rate.overrides", "limits.tenant_rate.burst", NULL),
+            "limits.tenant_rate.rate",
+            "required (events per second, > 0) when burst or overrides are given");
+    seq = find(root, "limits.tenant_rate.overrides");
+    for (size_t i = 0; i < tr->noverrides; i++)
+        for (size_t j = 0; j < i; j++)
+            if (streq(tr->overrides[i].tenant, tr->overrides[j].tenant)) {
+                char key[80];
+                snprintf(key, sizeof key, "limits.tenant_rate.overrides[%zu].tenant", i);
+                bad(r, cer__ymap_get(nth(seq, i), "tenant"), key,
+                    "duplicate tenant '%.64s' (also overrides[%zu])", tr->overrides[i].tenant, j);
+                break;
+            }
 }
 
 /* ---------------------------------------------------------------------------------------------

@@ -207,10 +207,27 @@ typedef struct cer_config_buffer {
     int when_full; /* cer_config_when_full */
 } cer_config_buffer;
 
+typedef struct cer_config_tenant_override {
+    const char *tenant;  /* the bucket key this applies to */
+    int64_t rate, burst; /* burst 0 = rate */
+} cer_config_tenant_override;
+
+/* limits.tenant_rate: token buckets per tenant (docs/config.md). */
+typedef struct cer_config_tenant_rate {
+    const char *key;         /* bucket key template, default "{tenantid}" */
+    int64_t rate;            /* events per second per tenant; 0 = off (default) */
+    int64_t burst;           /* bucket size; 0 = rate */
+    int64_t max_buckets;     /* tenants tracked at once (LRU beyond) */
+    int64_t metrics_tenants; /* tenants named in /metrics (the rest: "other") */
+    cer_config_tenant_override *overrides;
+    size_t noverrides;
+} cer_config_tenant_rate;
+
 typedef struct cer_config_limits {
     uint64_t max_body_bytes, max_event_bytes;
     int64_t max_batch_events;
     uint64_t max_memory_bytes;
+    cer_config_tenant_rate tenant_rate;
 } cer_config_limits;
 
 typedef struct cer_config_otlp {

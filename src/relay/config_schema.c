@@ -377,6 +377,19 @@ SCHEMA(buffer, BU, F(BU, "type", CER_Y_ENUM, type, .def = "disk", .enums = buffe
        F(BU, "max_bytes", CER_Y_SIZE, max_bytes, .def = "1GiB", .min = MiB),
        F(BU, "when_full", CER_Y_ENUM, when_full, .def = "block", .enums = when_fulls));
 
+typedef cer_config_tenant_override TO;
+SCHEMA(tenant_override, TO,
+       F(TO, "tenant", CER_Y_STR, tenant, .flags = CER_YF_REQUIRED | CER_YF_NONEMPTY),
+       F(TO, "rate", CER_Y_INT, rate, .flags = CER_YF_REQUIRED, .min = 1, .max = 100000000),
+       F(TO, "burst", CER_Y_INT, burst, .def = "0", .min = 0, .max = 100000000));
+typedef cer_config_tenant_rate TR;
+SCHEMA(tenant_rate, TR, F(TR, "key", CER_Y_STR, key, .def = "{tenantid}", .check = check_template),
+       F(TR, "rate", CER_Y_INT, rate, .def = "0", .min = 0, .max = 100000000),
+       F(TR, "burst", CER_Y_INT, burst, .def = "0", .min = 0, .max = 100000000),
+       F(TR, "max_buckets", CER_Y_INT, max_buckets, .def = "10000", .min = 1, .max = 1000000),
+       F(TR, "metrics_tenants", CER_Y_INT, metrics_tenants, .def = "100", .min = 0, .max = 10000),
+       F(TR, "overrides", CER_Y_LIST, overrides, .aux = offsetof(TR, noverrides),
+         .sub = &tenant_override_s));
 typedef cer_config_limits LM;
 SCHEMA(limits, LM,
        F(LM, "max_body_bytes", CER_Y_SIZE, max_body_bytes, .def = "8MiB", .min = KiB, .max = GiB),
@@ -384,7 +397,8 @@ SCHEMA(limits, LM,
          .max = 64 * MiB),
        F(LM, "max_batch_events", CER_Y_INT, max_batch_events, .def = "10000", .min = 1,
          .max = 1000000),
-       F(LM, "max_memory_bytes", CER_Y_SIZE, max_memory_bytes, .def = "256MiB", .min = MiB));
+       F(LM, "max_memory_bytes", CER_Y_SIZE, max_memory_bytes, .def = "256MiB", .min = MiB),
+       F(LM, "tenant_rate", CER_Y_SECTION, tenant_rate, .sub = &tenant_rate_s));
 
 typedef cer_config CF;
 SCHEMA(metrics, CF, IN(CF, metrics, "enabled", CER_Y_BOOL, enabled, .def = "true"),

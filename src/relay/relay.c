@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "relay/http.h"
+#include "relay/ratelimit.h"
 #include "relay/relay.h"
 
 int relay_read_file(const char *path, char **out, size_t *len)
@@ -329,6 +330,7 @@ int relay_open(relay *r, int ack_timeout_ms, bool no_http, char *err, size_t err
 {
     relay_log_setup(r->cfg.logging.format, r->cfg.logging.level);
     metrics_init(&r->metrics);
+    r->ratelimit = relay_ratelimit_new();
     if (r->cfg.binding == CER_CONFIG_BINDING_LOG && r->cfg.buffer.type == CER_CONFIG_BUFFER_DISK) {
         /* The local log is itself a durable, fsynced log: a disk buffer in front of it would
          * only write every event twice. */
@@ -426,6 +428,8 @@ void relay_close(relay *r, int drain_ms)
     r->old_pipes = NULL;
     r->nold_pipes = 0;
     metrics_free(&r->metrics);
+    relay_ratelimit_destroy(r->ratelimit);
+    r->ratelimit = NULL;
     cer_config_free(&r->cfg);
 }
 
