@@ -257,6 +257,9 @@ static void check_rules(rules *r, const cer_config *c)
         bad(r, where(root, "policy.opa.url"), "policy.opa.path",
             "required when policy.opa.url is set");
 
+    if (c->listen.tls.client_ca && !c->listen.tls.cert)
+        bad(r, where(root, "listen.tls.client_ca"), "listen.tls.client_ca",
+            "needs listen.tls.cert and listen.tls.key (client certificates need TLS)");
     if (!c->listen.tls.cert != !c->listen.tls.key)
         bad(r, where(root, "listen.tls"), c->listen.tls.cert ? "listen.tls.key" : "listen.tls.cert",
             "listen.tls needs both cert and key");

@@ -188,6 +188,7 @@ typedef struct cer_config_listen {
     const char *otlp;
     struct {
         const char *cert, *key;
+        const char *client_ca; /* mTLS: clients must present a certificate it signed */
     } tls;
     struct {
         cer_config_strlist bearer_tokens; /* secret */

@@ -356,7 +356,8 @@ SCHEMA(log, LG, F(LG, "dir", CER_Y_STR, dir, .def = "./var/cerelay", .flags = CE
 
 typedef cer_config_listen LI;
 SCHEMA(listen_tls, LI, IN(LI, tls, "cert", CER_Y_STR, cert, .flags = CER_YF_NONEMPTY),
-       IN(LI, tls, "key", CER_Y_STR, key, .flags = CER_YF_NONEMPTY));
+       IN(LI, tls, "key", CER_Y_STR, key, .flags = CER_YF_NONEMPTY),
+       IN(LI, tls, "client_ca", CER_Y_STR, client_ca, .flags = CER_YF_NONEMPTY));
 SCHEMA(listen_auth, LI,
        IN(LI, auth, "bearer_tokens", CER_Y_STRLIST, bearer_tokens,
           .flags = CER_YF_SECRET | CER_YF_COMMA));

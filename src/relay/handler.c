@@ -346,9 +346,26 @@ static bool within_tenant_rate(req *q, cer_batch *b)
     return false;
 }
 
+/* mTLS: every event carries the client certificate's subject as the `clientsubject`
+ * extension (for routes, policy and the rate-limit key); a client cannot set it itself. */
+static void stamp_client_subject(req *q, cer_batch *b)
+{
+    for (size_t i = 0; i < cer_batch_count(b); i++) {
+        ce_event *ev = cer_batch_item(b, i)->ev;
+        if (!ev)
+            continue;
+        if (q->client_subject[0])
+            ce_event_set(ev, "clientsubject", CE_TYPE_STRING, q->client_subject,
+                         strlen(q->client_subject), NULL, 0);
+        else
+            ce_event_unset(ev, "clientsubject");
+    }
+}
+
 void relay_submit(req *q, cer_batch *b)
 {
     relay *r = q->r;
+    stamp_client_subject(q, b);
     if (!within_tenant_rate(q, b))
         return;
     cer_pipeline *pl = relay_pipeline(r);

@@ -459,12 +459,13 @@ int relay_main(const char *config_path, int print_ready, int ack_timeout_ms)
         return 2;
     }
     char ev_url[128] = "disabled", otlp_url[128] = "disabled";
+    const char *scheme = r->cfg.listen.tls.cert ? "https" : "http";
     if (r->events_d)
-        snprintf(ev_url, sizeof ev_url, "http://%.*s:%d/events",
+        snprintf(ev_url, sizeof ev_url, "%s://%.*s:%d/events", scheme,
                  (int)(strrchr(r->cfg.listen.events, ':') - r->cfg.listen.events),
                  r->cfg.listen.events, r->events_port);
     if (r->otlp_d)
-        snprintf(otlp_url, sizeof otlp_url, "http://%.*s:%d/v1/logs",
+        snprintf(otlp_url, sizeof otlp_url, "%s://%.*s:%d/v1/logs", scheme,
                  (int)(strrchr(r->cfg.listen.otlp, ':') - r->cfg.listen.otlp), r->cfg.listen.otlp,
                  r->otlp_port);
     relay_log(CER_CONFIG_LEVEL_INFO,
