@@ -312,6 +312,9 @@ static bool within_tenant_rate(req *q, cer_batch *b)
     size_t n = cer_batch_count(b);
     if (!r->ratelimit || n == 0 || relay_live(r)->limits.tenant_rate.rate == 0)
         return true;
+    for (size_t i = 0; i < n; i++) /* a request with a bad element is refused whole (400) */
+        if (!cer_batch_item(b, i)->ev || cer_batch_item(b, i)->verdict == CER_VERDICT_REJECTED)
+            return true;
     const ce_event **evs = malloc(n * sizeof *evs);
     if (!evs) {
         relay_problem(q, CER_REASON_OVERLOADED, "out of memory", NULL);

@@ -93,6 +93,9 @@ case_overrides_batches_and_missing_key() {
   post "$RELAY_URL" application/cloudevents-batch+json "[$(ev b3 big),$(ev b4 small)]"
   expect_eq "$STATUS" 429
   expect_contains "$BODY" '"tenant":"small"'
+  # a batch with an element that does not decode is refused 400, its tokens untouched
+  post "$RELAY_URL" application/cloudevents-batch+json "[$(ev b5 small),{\"specversion\":2}]"
+  expect_eq "$STATUS" 400
   # events without the attribute share the tenant "-"
   post "$RELAY_URL" application/cloudevents+json \
     '{"specversion":"1.0","id":"x1","source":"/s","type":"t.rate","data":{}}'
