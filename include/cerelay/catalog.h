@@ -162,6 +162,22 @@ CER_CATALOG_EXTERN int cer_catalog_cost(const cer_catalog *cat, const char *prov
                                         const char *model, int64_t input_tokens,
                                         int64_t output_tokens, int64_t *micro_usd, char *errstr,
                                         size_t errstr_size);
+/* The token counts of one call by price class. cache_read_input and cache_creation_input are
+ * part of input (as OpenTelemetry's gen_ai.usage.cache_*.input_tokens are part of
+ * gen_ai.usage.input_tokens), reasoning_output part of output; 0 when unknown. */
+typedef struct cer_catalog_tokens {
+    int64_t input, output;
+    int64_t cache_read_input, cache_creation_input, reasoning_output;
+} cer_catalog_tokens;
+/* Cost in micro-dollars of `t`: each class at its own price (cache_read_input_per_1k,
+ * cache_creation_input_per_1k, reasoning_output_per_1k; a class without a price of its own
+ * costs the input or output price), the rest of input and output at input_per_1k and
+ * output_per_1k; exact, rounded half up once. Returns 0, CE_ENOTFOUND or CE_ERANGE (negative
+ * counts, a class larger than the count it is part of, overflow). Thread-safe. */
+CER_CATALOG_EXTERN int cer_catalog_cost_tokens(const cer_catalog *cat, const char *provider,
+                                               const char *model, const cer_catalog_tokens *t,
+                                               int64_t *micro_usd, char *errstr,
+                                               size_t errstr_size);
 /* Write micro_usd as a JSON number in dollars with no trailing zeros ("0.0057", "12", "0").
  * Returns the length (out holds at least 32 bytes). */
 CER_CATALOG_EXTERN size_t cer_catalog_format_usd(int64_t micro_usd, char out[32]);

@@ -33,6 +33,10 @@ extern "C" {
  *   kafka.topic             topic template, "{type}" gives one topic per type    [{type}]
  *   kafka.key               key template; default: partitionkey, else subject
  *   kafka.mode              binary | structured                                  [binary]
+ *   kafka.header.<Name>     a record header; the value is a template rendered per event
+ *                           ("{tenantid}"; "{{" for a literal brace); a header whose
+ *                           attribute the event lacks is left out; ce_* and content-type
+ *                           are refused (the binding's own headers)
  *   kafka.<librdkafka prop> any librdkafka property, e.g. kafka.compression.type=lz4,
  *                           kafka.security.protocol=SASL_SSL; defaults enable.idempotence=true,
  *                           acks=all, message.timeout.ms=0 (retry until delivered) when the

@@ -84,6 +84,30 @@ int cer__cost_micro(int64_t in_tokens, int64_t in_nano, int64_t out_tokens, int6
     return 0;
 }
 
+int cer__cost_micro_tokens(const cer__price *p, const cer_catalog_tokens *t, int64_t *micro)
+{
+    if (t->input < 0 || t->output < 0 || t->cache_read_input < 0 || t->cache_creation_input < 0 ||
+        t->reasoning_output < 0 || p->in_nano < 0 || p->out_nano < 0)
+        return CE_ERANGE;
+    /* the classes are parts of their totals (u128: no overflow in the sums) */
+    u128 cached = (u128)t->cache_read_input + (u128)t->cache_creation_input;
+    if (cached > (u128)t->input || t->reasoning_output > t->output)
+        return CE_ERANGE;
+    int64_t cr = p->cache_read_nano >= 0 ? p->cache_read_nano : p->in_nano;
+    int64_t cc = p->cache_creation_nano >= 0 ? p->cache_creation_nano : p->in_nano;
+    int64_t rs = p->reasoning_nano >= 0 ? p->reasoning_nano : p->out_nano;
+    /* tokens * nano-dollars per 1000 tokens = pico-dollars; each term < 2^63 * 2^50. */
+    u128 pico = ((u128)t->input - cached) * (u128)p->in_nano +
+                (u128)t->cache_read_input * (u128)cr + (u128)t->cache_creation_input * (u128)cc +
+                ((u128)t->output - (u128)t->reasoning_output) * (u128)p->out_nano +
+                (u128)t->reasoning_output * (u128)rs;
+    u128 m = (pico + 500000) / 1000000;
+    if (m > (u128)INT64_MAX)
+        return CE_ERANGE;
+    *micro = (int64_t)m;
+    return 0;
+}
+
 size_t cer_catalog_format_usd(int64_t micro_usd, char out[32])
 {
     uint64_t m = micro_usd < 0 ? (uint64_t)0 - (uint64_t)micro_usd : (uint64_t)micro_usd;
@@ -131,10 +155,32 @@ int cer_catalog_cost(const cer_catalog *cat, const char *provider, const char *m
     return 0;
 }
 
+int cer_catalog_cost_tokens(const cer_catalog *cat, const char *provider, const char *model,
+                            const cer_catalog_tokens *t, int64_t *micro_usd, char *errstr,
+                            size_t errstr_size)
+{
+    if (!cat || !provider || !model || !t)
+        return cer__errf(CE_EINVAL, errstr, errstr_size, "cer_catalog_cost_tokens: NULL argument");
+    const cer__price *p = find_price(cat, provider, model);
+    if (!p)
+        return cer__errf(CE_ENOTFOUND, errstr, errstr_size, "no price for provider '%s' model '%s'",
+                         provider, model);
+    if (cer__cost_micro_tokens(p, t, micro_usd))
+        return cer__errf(CE_ERANGE, errstr, errstr_size,
+                         "token counts out of range (negative, or cache tokens above input "
+                         "tokens, or reasoning tokens above output tokens)");
+    return 0;
+}
+
+/* `name` of price object `m` into *out; an optional one left out gives -1. */
 static int price_field(const cer__jdom *d, const cer__jnode *m, const char *name, int64_t *out,
-                       const char *where, char *errstr, size_t errstr_size)
+                       bool optional, const char *where, char *errstr, size_t errstr_size)
 {
     const cer__jnode *v = cer__j_member(d, m, name);
+    if (!v && optional) {
+        *out = -1;
+        return 0;
+    }
     if (!v || v->type != CER__J_NUMBER)
         return cer__errf(CE_EINVAL, errstr, errstr_size, "%s.%s: expected a number of US dollars",
                          where, name);
@@ -184,13 +230,23 @@ int cer_catalog_load_prices_mem(cer_catalog *cat, const char *json, size_t len, 
                                "%s: expected {\"input_per_1k\", \"output_per_1k\"}", where);
                 goto out;
             }
-            for (const cer__jnode *f = cer__j_first(&d, m); f; f = cer__j_next(&d, f))
-                if (!(f->key.len == 12 && memcmp(f->key.ptr, "input_per_1k", 12) == 0) &&
-                    !(f->key.len == 13 && memcmp(f->key.ptr, "output_per_1k", 13) == 0)) {
+            static const char *const known[] = {"input_per_1k",
+                                                "output_per_1k",
+                                                "cache_read_input_per_1k",
+                                                "cache_creation_input_per_1k",
+                                                "reasoning_output_per_1k",
+                                                NULL};
+            for (const cer__jnode *f = cer__j_first(&d, m); f; f = cer__j_next(&d, f)) {
+                size_t k = 0;
+                while (known[k] && !(f->key.len == strlen(known[k]) &&
+                                     memcmp(f->key.ptr, known[k], f->key.len) == 0))
+                    k++;
+                if (!known[k]) {
                     rc = cer__errf(CE_EINVAL, errstr, errstr_size, "%s: unknown key '%.*s'", where,
                                    (int)f->key.len, f->key.ptr);
                     goto out;
                 }
+            }
             if (n == cap) {
                 cap = cap ? cap * 2 : 16;
                 cer__price *np = ce__realloc(staged, cap * sizeof *np);
@@ -207,10 +263,16 @@ int cer_catalog_load_prices_mem(cer_catalog *cat, const char *json, size_t len, 
                 rc = cer__errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
                 goto out;
             }
-            if ((rc = price_field(&d, m, "input_per_1k", &pr->in_nano, where, errstr,
+            if ((rc = price_field(&d, m, "input_per_1k", &pr->in_nano, false, where, errstr,
                                   errstr_size)) != 0 ||
-                (rc = price_field(&d, m, "output_per_1k", &pr->out_nano, where, errstr,
-                                  errstr_size)) != 0)
+                (rc = price_field(&d, m, "output_per_1k", &pr->out_nano, false, where, errstr,
+                                  errstr_size)) != 0 ||
+                (rc = price_field(&d, m, "cache_read_input_per_1k", &pr->cache_read_nano, true,
+                                  where, errstr, errstr_size)) != 0 ||
+                (rc = price_field(&d, m, "cache_creation_input_per_1k", &pr->cache_creation_nano,
+                                  true, where, errstr, errstr_size)) != 0 ||
+                (rc = price_field(&d, m, "reasoning_output_per_1k", &pr->reasoning_nano, true,
+                                  where, errstr, errstr_size)) != 0)
                 goto out;
             n++;
         }
@@ -293,6 +355,21 @@ static int need_string(const cer__jdom *d, const cer__jnode *obj, const char *na
     return 0;
 }
 
+/* An optional count: absent or null is 0; anything but a count >= 0 is an error. */
+static int opt_count(const cer__jdom *d, const cer__jnode *obj, const char *name, int64_t *out,
+                     char *errstr, size_t errstr_size)
+{
+    const cer__jnode *v = cer__j_member(d, obj, name);
+    *out = 0;
+    if (!v || v->type == CER__J_NULL)
+        return 0;
+    if (v->type != CER__J_NUMBER || !v->is_int || v->i64 < 0)
+        return cer__errf(CE_EDATA, errstr, errstr_size,
+                         "data.%s: not a count, cannot compute the cost", name);
+    *out = v->i64;
+    return 0;
+}
+
 static int need_count(const cer__jdom *d, const cer__jnode *obj, const char *name, int64_t *out,
                       char *errstr, size_t errstr_size)
 {
@@ -324,6 +401,7 @@ int cer_catalog_fill_cost(const cer_catalog *cat, ce_event *ev, char *errstr, si
     }
     const cer__jnode *root = d.nodes, *cost = cer__j_member(&d, root, "costUsd");
     int64_t in = 0, out = 0, micro;
+    cer_catalog_tokens tk = {0};
     ce_buf nd = {0};
     if (root->type != CER__J_OBJECT) {
         rc = cer__errf(CE_EDATA, errstr, errstr_size, "data: expected an object");
@@ -335,7 +413,16 @@ int cer_catalog_fill_cost(const cer_catalog *cat, ce_event *ev, char *errstr, si
         (rc = need_string(&d, root, "model", model, sizeof model, errstr, errstr_size)) ||
         (rc = need_count(&d, root, "inputTokens", &in, errstr, errstr_size)) ||
         (usage && (rc = need_count(&d, root, "outputTokens", &out, errstr, errstr_size))) ||
-        (rc = cer_catalog_cost(cat, provider, model, in, out, &micro, errstr, errstr_size)))
+        (usage && (rc = opt_count(&d, root, "cacheReadInputTokens", &tk.cache_read_input, errstr,
+                                  errstr_size))) ||
+        (usage && (rc = opt_count(&d, root, "cacheCreationInputTokens", &tk.cache_creation_input,
+                                  errstr, errstr_size))) ||
+        (usage && (rc = opt_count(&d, root, "reasoningOutputTokens", &tk.reasoning_output, errstr,
+                                  errstr_size))))
+        goto done;
+    tk.input = in;
+    tk.output = out;
+    if ((rc = cer_catalog_cost_tokens(cat, provider, model, &tk, &micro, errstr, errstr_size)))
         goto done;
     char num[32];
     size_t nl = cer_catalog_format_usd(micro, num);

@@ -158,6 +158,9 @@ typedef struct cer__ctype {
 typedef struct cer__price {
     const char *provider, *model;
     int64_t in_nano, out_nano; /* 1e-9 USD per 1000 tokens */
+    /* Per token class (cache_read_input_per_1k, cache_creation_input_per_1k,
+     * reasoning_output_per_1k); -1 = not given: the input (or output) price applies. */
+    int64_t cache_read_nano, cache_creation_nano, reasoning_nano;
 } cer__price;
 
 struct cer_catalog {
@@ -189,6 +192,11 @@ int cer__decimal_nano(const char *tok, size_t n, int64_t *out);
 /* round_half_up((in * in_nano + out * out_nano) / 1e6) in micro-dollars; CE_ERANGE on overflow. */
 int cer__cost_micro(int64_t in_tokens, int64_t in_nano, int64_t out_tokens, int64_t out_nano,
                     int64_t *micro);
+/* The same over every token class of `t` priced by `p` (docs/catalog.md, "Cost"): the cache
+ * reads and writes are part of input_tokens and reasoning part of output_tokens, so the plain
+ * input (output) price applies to what is left. CE_ERANGE on negative counts, classes larger
+ * than their total, or overflow. */
+int cer__cost_micro_tokens(const cer__price *p, const cer_catalog_tokens *t, int64_t *micro);
 
 /* ---- building events (build.c) ---- */
 /* The built-in types' constants the typed builders use (checked against catalog.json by the

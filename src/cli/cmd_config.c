@@ -31,9 +31,12 @@ static const char help[] =
     "exit status: 0 valid, 1 invalid (or larger than 1 MiB), 2 usage or I/O error\n";
 
 static const char group_help[] = "usage: cerelay config check [-c FILE] [--print] [--quiet]\n"
+                                 "       cerelay config convert FILE\n"
                                  "\n"
                                  "commands:\n"
                                  "  check      check a relay configuration file\n"
+                                 "  convert    print a sidecar-layout file (coresdk-sidecar.yaml)\n"
+                                 "             as a native cerelay.yaml\n"
                                  "\n"
                                  "'cerelay config check --help' describes it.\n"
                                  "\n"
@@ -85,6 +88,45 @@ static int check(const char *path, int print, int quiet)
     return status;
 }
 
+static const char convert_help[] =
+    "usage: cerelay config convert FILE\n"
+    "\n"
+    "Translate a configuration in the CoreSDK sidecar layout (tenant, otel, cloud_events; see\n"
+    "docs/config.md, \"The sidecar layout\") into a native cerelay.yaml on standard output.\n"
+    "${VAR} references are kept. FILE \"-\" is standard input. `cerelay run` and `config\n"
+    "check` read the sidecar layout directly; this shows what they read it as.\n"
+    "\n"
+    "exit status: 0 converted, 1 not the sidecar layout or invalid, 2 usage or I/O error\n";
+
+static int convert(int argc, char **argv)
+{
+    static char err[64 * 1024];
+    if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+        fputs(convert_help, stdout);
+        return CLI_OK;
+    }
+    if (argc != 3) {
+        fputs(convert_help, stderr);
+        return CLI_USAGE;
+    }
+    char *buf;
+    size_t len;
+    if (cli_read_all(argv[2], STDIN_MAX, &buf, &len) < 0)
+        return CLI_USAGE;
+    const char *name = strcmp(argv[2], "-") == 0 ? "<stdin>" : argv[2];
+    ce_buf out;
+    ce_buf_init(&out);
+    int rc = cer_config_convert(buf, len, name, &out, err, sizeof err);
+    free(buf);
+    if (rc == 0)
+        fwrite(out.ptr, 1, out.len, stdout);
+    else
+        fprintf(stderr, "%s\n", err);
+    ce_buf_free(&out);
+    fflush(stdout);
+    return rc == 0 ? CLI_OK : rc == CE_ENOMEM ? CLI_USAGE : CLI_INVALID;
+}
+
 int cmd_config(int argc, char **argv)
 {
     if (argc < 2) {
@@ -95,6 +137,8 @@ int cmd_config(int argc, char **argv)
         fputs(group_help, stdout);
         return CLI_OK;
     }
+    if (strcmp(argv[1], "convert") == 0)
+        return convert(argc, argv);
     if (strcmp(argv[1], "check") != 0) {
         fprintf(stderr, "cerelay config: unknown command '%s'\n\n%s", argv[1], group_help);
         return CLI_USAGE;

@@ -46,6 +46,7 @@ static const char help[] =
     "  --kafka BROKERS | --http URL | --log DIR | --stdout\n"
     "  --topic TEMPLATE   default '{type}': one topic per type\n"
     "  --mode MODE  --key TEMPLATE  --attr-headers  -X NAME=VALUE  --header 'N: V'\n"
+    "               --kafka-header 'N: TEMPLATE'\n"
     "  --batch-size N  --partitions N  --fsync POLICY  --timeout SECONDS\n"
     "\n"
     "Exit status: 0 all delivered, 1 any not delivered, 2 usage error.\n";

@@ -58,6 +58,17 @@ int cli_dest_option(cli_dest *d, int opt, const char *arg)
         }
         d->headers[d->nheaders++] = arg;
         return 1;
+    case CLI_DEST_KHEADER:
+        if (d->nkheaders == CLI_DEST_MAX_REPEAT) {
+            cli_dest_usage(d, "%s", "too many --kafka-header options");
+            return -1;
+        }
+        if (!strchr(arg, ':')) {
+            cli_dest_usage(d, "--kafka-header: expected 'Name: value', got '%s'", arg);
+            return -1;
+        }
+        d->kheaders[d->nkheaders++] = arg;
+        return 1;
     case CLI_DEST_BATCH:
         d->conf.batch_size = strtoul(arg, &end, 10);
         if (*end || d->conf.batch_size == 0 || d->conf.batch_size > 100000 || arg[0] == '-') {
@@ -130,8 +141,14 @@ int cli_dest_finish(cli_dest *d)
         cli_dest_usage(d, "%s", why);
         return -1;
     }
+    if (d->nkheaders && d->ops != &cer_sink_kafka) {
+        cli_dest_usage(d, "%s", "--kafka-header needs --kafka");
+        return -1;
+    }
     d->props[d->nprops] = NULL;
     d->headers[d->nheaders] = NULL;
+    d->kheaders[d->nkheaders] = NULL;
+    d->conf.kafka_headers = d->kheaders;
     d->conf.props = d->props;
     d->conf.headers = d->headers;
     return 0;

@@ -22,7 +22,8 @@ enum {
     CLI_DEST_HEADER,
     CLI_DEST_BATCH,
     CLI_DEST_PARTS,
-    CLI_DEST_FSYNC
+    CLI_DEST_FSYNC,
+    CLI_DEST_KHEADER
 };
 
 /* The long options, for a command's option table (the short option -X is the command's). */
@@ -36,6 +37,7 @@ enum {
         {"key", required_argument, NULL, CLI_DEST_KEY},                                            \
         {"attr-headers", no_argument, NULL, CLI_DEST_ATTRH},                                       \
         {"header", required_argument, NULL, CLI_DEST_HEADER},                                      \
+        {"kafka-header", required_argument, NULL, CLI_DEST_KHEADER},                               \
         {"batch-size", required_argument, NULL, CLI_DEST_BATCH},                                   \
         {"partitions", required_argument, NULL, CLI_DEST_PARTS},                                   \
     {                                                                                              \
@@ -47,7 +49,8 @@ typedef struct cli_dest {
     const cer_sink_ops *ops;
     cer_sink_conf conf;
     const char *props[CLI_DEST_MAX_REPEAT + 1], *headers[CLI_DEST_MAX_REPEAT + 1];
-    int nprops, nheaders, ndest;
+    const char *kheaders[CLI_DEST_MAX_REPEAT + 1]; /* --kafka-header 'N: TEMPLATE' */
+    int nprops, nheaders, nkheaders, ndest;
     const char *mode;
 } cli_dest;
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "emitter/internal.h"
 
@@ -32,6 +33,8 @@ void em_conf_free(em_conf *c)
     free(c->kafka_key);
     for (int i = 0; i < c->nkafka_props; i++)
         free(c->kafka_props[i]);
+    for (int i = 0; i < c->nkafka_headers; i++)
+        free(c->kafka_headers[i]);
     free(c->http_url);
     for (int i = 0; i < c->nhttp_headers; i++)
         free(c->http_headers[i]);
@@ -64,6 +67,8 @@ void em_conf_copy(em_conf *d, const em_conf *s)
     d->kafka_key = dup_or_null(s->kafka_key);
     for (int i = 0; i < s->nkafka_props; i++)
         d->kafka_props[i] = strdup(s->kafka_props[i]);
+    for (int i = 0; i < s->nkafka_headers; i++)
+        d->kafka_headers[i] = strdup(s->kafka_headers[i]);
     d->http_url = dup_or_null(s->http_url);
     for (int i = 0; i < s->nhttp_headers; i++)
         d->http_headers[i] = strdup(s->http_headers[i]);
@@ -140,6 +145,23 @@ int cer_emitter_conf_set(cer_emitter_conf *conf, const char *key, const char *v,
             c->kafka_mode = CE_MODE_STRUCTURED;
         else
             return bad(errstr, n, key, "expected binary or structured, not '%s'", v);
+        return 0;
+    }
+    if (strncmp(key, "kafka.header.", 13) == 0 && key[13]) {
+        /* a record header; the value is a template ({attribute}, {{ for a literal brace) */
+        if (c->nkafka_headers == EM_MAX_PROPS)
+            return bad(errstr, n, key, "too many kafka headers");
+        if (strncasecmp(key + 13, "ce_", 3) == 0 || strcasecmp(key + 13, "content-type") == 0)
+            return bad(errstr, n, key, "ce_* and content-type are the CloudEvents binding's own");
+        char why[200];
+        if (*v && ce_kafka_key_check(v, why, sizeof why))
+            return bad(errstr, n, key, "template '%s': %s", v, why);
+        size_t len = strlen(key + 13) + 2 + strlen(v) + 1;
+        char *p = malloc(len);
+        if (!p)
+            return CE_ENOMEM;
+        snprintf(p, len, "%s: %s", key + 13, v);
+        c->kafka_headers[c->nkafka_headers++] = p;
         return 0;
     }
     if (strncmp(key, "kafka.", 6) == 0 && key[6]) {
@@ -307,6 +329,10 @@ const cer_sink_ops *em_remote_sink(const em_conf *c, cer_sink_conf *sc, const ch
             props[np++] = c->kafka_props[i];
         props[np] = NULL;
         sc->props = props;
+        for (int i = 0; i < c->nkafka_headers; i++)
+            headers[i] = c->kafka_headers[i];
+        headers[c->nkafka_headers] = NULL;
+        sc->kafka_headers = headers;
         return &cer_sink_kafka;
     case BIND_HTTP:
         sc->url = c->http_url;

@@ -20,7 +20,9 @@ typedef struct em_conf {
     ce_mode kafka_mode;
     char *kafka_props[EM_MAX_PROPS]; /* "name=value" */
     int nkafka_props;
-    int kafka_timeout_set; /* user set kafka.message.timeout.ms */
+    int kafka_timeout_set;             /* user set kafka.message.timeout.ms */
+    char *kafka_headers[EM_MAX_PROPS]; /* "Name: template" (kafka.header.<Name>) */
+    int nkafka_headers;
     char *http_url;
     ce_mode http_mode;
     size_t http_batch;

@@ -36,6 +36,39 @@ int cer__otlp_set(cer__otlp_mapper *m, const char *name, const char *s, size_t n
     return 0;
 }
 
+/* Resource attributes kept as extensions on every event made from the resource (docs/otlp.md,
+ * "Resource extensions"): the first attribute of each row found with a text value. */
+static const struct {
+    const char *ext;
+    const char *attrs[3];
+} resource_exts[] = {
+    {"servicename", {"service.name", NULL}},
+    {"servicenamespace", {"service.namespace", NULL}},
+    {"serviceinstanceid", {"service.instance.id", NULL}},
+    {"serviceversion", {"service.version", NULL}},
+    {"deploymentenv", {"deployment.environment.name", "deployment.environment", NULL}},
+    {"hostname", {"host.name", NULL}},
+};
+
+static int set_resource_exts(cer__otlp_mapper *m)
+{
+    for (size_t i = 0; i < sizeof resource_exts / sizeof *resource_exts; i++) {
+        for (const char *const *a = resource_exts[i].attrs; *a; a++) {
+            char tmp[24];
+            const char *s;
+            size_t n;
+            if (cer__otlp_any_text(cer__otlp_attr(m->res_attrs, m->n_res_attrs, *a), tmp, &s, &n) &&
+                n > 0) {
+                int rc = cer__otlp_set(m, resource_exts[i].ext, s, n);
+                if (rc)
+                    return rc;
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
 int cer__otlp_set_common(cer__otlp_mapper *m)
 {
     int rc = cer__otlp_set(m, "specversion", "1.0", 3);
@@ -43,6 +76,8 @@ int cer__otlp_set_common(cer__otlp_mapper *m)
         rc = cer__otlp_set(m, "source", m->source.ptr, m->source.len - 1);
     if (!rc)
         rc = cer__otlp_set(m, "datacontenttype", "application/json", 16);
+    if (!rc)
+        rc = set_resource_exts(m);
     return rc;
 }
 
@@ -194,41 +229,67 @@ int cer__otlp_finish(cer__otlp_mapper *m)
     return 0;
 }
 
-/* The source of every event from this resource into m->source (NUL-terminated). */
+/* Append s[0..n) to `out` with every byte outside RFC 3986 "unreserved" percent-encoded, which
+ * always yields a valid relative-reference segment. */
+static int append_encoded(ce_buf *out, const char *s, size_t n)
+{
+    static const char hx[] = "0123456789ABCDEF";
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~') {
+            rc = ce_buf_append(out, s + i, 1);
+        } else {
+            char pe[3] = {'%', hx[c >> 4], hx[c & 15]};
+            rc = ce_buf_append(out, pe, 3);
+        }
+    }
+    return rc;
+}
+
+static const char *res_string(const cer__otlp_mapper *m, const char *key)
+{
+    const cer__otlp_any *v = cer__otlp_attr(m->res_attrs, m->n_res_attrs, key);
+    if (v && v->value_case == CER__OTLP_ANY(STRING_VALUE) && v->string_value && v->string_value[0])
+        return v->string_value;
+    return NULL;
+}
+
+/* The source of every event from this resource into m->source (NUL-terminated): conf.source;
+ * else service.name, with service.namespace before and service.instance.id after it
+ * ("shop/checkout/pod-7", each part percent-encoded); else conf.default_source. */
 static int resolve_source(cer__otlp_mapper *m)
 {
     m->source.len = 0;
     const char *s = m->conf.source;
-    size_t n = s ? strlen(s) : 0;
+    const char *ns = NULL, *inst = NULL;
     if (!s) {
-        const cer__otlp_any *v = cer__otlp_attr(m->res_attrs, m->n_res_attrs, "service.name");
-        if (v && v->value_case == CER__OTLP_ANY(STRING_VALUE) && v->string_value &&
-            v->string_value[0]) {
-            s = v->string_value;
-            n = strlen(s);
+        s = res_string(m, "service.name");
+        if (s) {
+            ns = res_string(m, "service.namespace");
+            inst = res_string(m, "service.instance.id");
         } else {
             s = m->conf.default_source;
-            n = strlen(s);
         }
     }
-    int rc;
-    if (ce_check_value(CE_TYPE_URI_REF, s, n, NULL, 0) == 0) {
+    size_t n = strlen(s);
+    int rc = 0;
+    if (ns || inst) {
+        if (ns)
+            rc = append_encoded(&m->source, ns, strlen(ns));
+        if (!rc && ns)
+            rc = ce_buf_append(&m->source, "/", 1);
+        if (!rc)
+            rc = append_encoded(&m->source, s, n);
+        if (!rc && inst)
+            rc = ce_buf_append(&m->source, "/", 1);
+        if (!rc && inst)
+            rc = append_encoded(&m->source, inst, strlen(inst));
+    } else if (ce_check_value(CE_TYPE_URI_REF, s, n, NULL, 0) == 0) {
         rc = ce_buf_append(&m->source, s, n);
     } else {
-        /* Not a URI-reference: percent-encode every byte outside RFC 3986 "unreserved", which
-         * always yields a valid relative reference. */
-        static const char hx[] = "0123456789ABCDEF";
-        rc = 0;
-        for (size_t i = 0; i < n && !rc; i++) {
-            unsigned char c = (unsigned char)s[i];
-            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                c == '-' || c == '.' || c == '_' || c == '~') {
-                rc = ce_buf_append(&m->source, s + i, 1);
-            } else {
-                char pe[3] = {'%', hx[c >> 4], hx[c & 15]};
-                rc = ce_buf_append(&m->source, pe, 3);
-            }
-        }
+        rc = append_encoded(&m->source, s, n);
     }
     if (!rc)
         rc = ce_buf_append(&m->source, "", 1);

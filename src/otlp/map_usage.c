@@ -1,6 +1,7 @@
 /* GenAI spans to usage events shaped like eventzr.llm.usage.v1: tenantId, userId, provider,
- * model, useCase, inputTokens, outputTokens, totalTokens, latencyMs, costUsd (only when known)
- * and cached (docs/otlp.md, "GenAI spans"). */
+ * model, useCase, inputTokens, outputTokens, totalTokens, the cache and reasoning token classes
+ * (only when reported), latencyMs, costUsd (only when known) and cached (docs/otlp.md, "GenAI
+ * spans"). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +16,13 @@ static const char *const input_attrs[] = {"gen_ai.usage.input_tokens", "gen_ai.u
                                           NULL};
 static const char *const output_attrs[] = {"gen_ai.usage.output_tokens",
                                            "gen_ai.usage.completion_tokens", NULL};
+/* Token classes: current OpenTelemetry GenAI names first, then older spellings. */
+static const char *const cache_read_attrs[] = {"gen_ai.usage.cache_read.input_tokens",
+                                               "gen_ai.usage.cache_read_input_tokens", NULL};
+static const char *const cache_creation_attrs[] = {
+    "gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens", NULL};
+static const char *const reasoning_attrs[] = {"gen_ai.usage.reasoning.output_tokens",
+                                              "gen_ai.usage.reasoning_tokens", NULL};
 
 static const cer__otlp_any *first_attr(const cer__otlp_span *sp, const char *const *names)
 {
@@ -162,6 +170,21 @@ int cer__otlp_build_usage(cer__otlp_mapper *m, const cer__otlp_span *sp)
     if (!rc)
         rc = int_or_null(d, "totalTokens", has_in || has_out,
                          (has_in ? in : 0) + (has_out ? out : 0));
+    /* the optional classes only when reported, so seed 000's shape is kept otherwise */
+    static const struct {
+        const char *key;
+        const char *const *attrs;
+    } classes[] = {{"cacheReadInputTokens", cache_read_attrs},
+                   {"cacheCreationInputTokens", cache_creation_attrs},
+                   {"reasoningOutputTokens", reasoning_attrs}};
+    for (size_t i = 0; !rc && i < sizeof classes / sizeof *classes; i++) {
+        int64_t v;
+        if (!token_count(sp, classes[i].attrs, &v))
+            continue;
+        rc = ce_buf_append(d, ",\"", 2);
+        if (!rc)
+            rc = int_or_null(d, classes[i].key, true, v);
+    }
     if (!rc)
         rc = ce_buf_append(d, ",\"", 2);
     if (!rc)

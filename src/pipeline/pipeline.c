@@ -241,7 +241,8 @@ cer_reason cer_pipeline_decode_otlp(cer_pipeline *pl, int signal, const char *co
     const char *tenant[] = {L->otlp.tenant_attribute, NULL};
     const char *user[] = {L->otlp.user_attribute, NULL};
     cer_otlp_map_conf mc = {0};
-    mc.source = L->source;
+    mc.source = L->source; /* NULL: from service.name (docs/otlp.md) */
+    mc.default_source = "/cerelay";
     mc.log_type = L->otlp.default_type;
     mc.type_attr = L->otlp.event_name_attribute;
     mc.tenant_attrs = L->otlp.tenant_attribute ? tenant : NULL;

@@ -36,6 +36,7 @@ typedef enum cer_reason {
     CER_REASON_ACK_TIMEOUT,      /* 504 ack-timeout */
     CER_REASON_UNDELIVERABLE,    /* 422 undeliverable: the destination can never take an event
                                     (larger than it accepts, invalid; dead-lettered if set) */
+    CER_REASON_RATE_LIMITED,     /* 429 rate-limited: a tenant over limits.tenant_rate */
     CER_REASON_INTERNAL,         /* 500 internal */
     CER_REASON_COUNT
 } cer_reason;

@@ -20,6 +20,7 @@ static const cer_reason_info table[CER_REASON_COUNT] = {
     [CER_REASON_ACK_TIMEOUT] = {504, "ack-timeout", "Acknowledgement timed out", "ack_timeout"},
     [CER_REASON_UNDELIVERABLE] = {422, "undeliverable", "The destination refuses the event",
                                   "undeliverable"},
+    [CER_REASON_RATE_LIMITED] = {429, "rate-limited", "Too many requests", "rate_limited"},
     [CER_REASON_INTERNAL] = {500, "internal", "Internal error", "internal"},
 };
 

@@ -10,6 +10,7 @@
 #include "cerelay/ce_sql.h"
 #include "relay/config.h"
 #include "relay/config_schema.h"
+#include "relay/sidecar.h"
 #include "relay/yaml_schema.h"
 #include "relay/yaml_tree.h"
 
@@ -256,6 +257,9 @@ static void check_rules(rules *r, const cer_config *c)
         bad(r, where(root, "policy.opa.url"), "policy.opa.path",
             "required when policy.opa.url is set");
 
+    if (c->listen.tls.client_ca && !c->listen.tls.cert)
+        bad(r, where(root, "listen.tls.client_ca"), "listen.tls.client_ca",
+            "needs listen.tls.cert and listen.tls.key (client certificates need TLS)");
     if (!c->listen.tls.cert != !c->listen.tls.key)
         bad(r, where(root, "listen.tls"), c->listen.tls.cert ? "listen.tls.key" : "listen.tls.cert",
             "listen.tls needs both cert and key");
@@ -310,6 +314,21 @@ static void check_rules(rules *r, const cer_config *c)
     if (c->masking.nrules)
         check_names(r, "masking.rules", &c->masking.rules[0].name, sizeof *c->masking.rules,
                     c->masking.nrules);
+    const cer_config_tenant_rate *tr = &c->limits.tenant_rate;
+    if (tr->rate == 0 && (tr->noverrides || tr->burst))
+        bad(r, first_of(root, "limits.tenant_rate.overrides", "limits.tenant_rate.burst", NULL),
+            "limits.tenant_rate.rate",
+            "required (events per second, > 0) when burst or overrides are given");
+    seq = find(root, "limits.tenant_rate.overrides");
+    for (size_t i = 0; i < tr->noverrides; i++)
+        for (size_t j = 0; j < i; j++)
+            if (streq(tr->overrides[i].tenant, tr->overrides[j].tenant)) {
+                char key[80];
+                snprintf(key, sizeof key, "limits.tenant_rate.overrides[%zu].tenant", i);
+                bad(r, cer__ymap_get(nth(seq, i), "tenant"), key,
+                    "duplicate tenant '%.64s' (also overrides[%zu])", tr->overrides[i].tenant, j);
+                break;
+            }
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -352,7 +371,10 @@ int cer_config_load_string_opts(const char *text, size_t len, const char *name,
     if (rc == 0 && top && top->kind != CER_YMAP && !cer__yis_null(top))
         cer__ydiag_add(&diag, top->line, top->col, "the top level must be a map of keys, got %s",
                        cer__ykind_name(top));
-    if (rc == 0 && diag.count == 0) {
+    if (rc == 0 && diag.count == 0 && cer__sidecar_detect(top) &&
+        cer__sidecar_translate(top, &tmp, &diag, &top) != 0)
+        diag.nomem = true;
+    if (rc == 0 && diag.count == 0 && !diag.nomem) {
         cer_yctx c = {.diag = &diag,
                       .tmp = &tmp,
                       .out = mem,
@@ -437,6 +459,38 @@ void cer_config_free(cer_config *cfg)
         cer__yfree(mem);
     }
     cer_config_default(cfg);
+}
+
+int cer_config_convert(const char *text, size_t len, const char *name, ce_buf *out, char *errstr,
+                       size_t errstr_size)
+{
+    if (!name)
+        name = "<config>";
+    if (errstr && errstr_size)
+        errstr[0] = '\0';
+    cer_yarena tmp = {0};
+    cer_ydiag diag = {.arena = &tmp};
+    cer_ylimits lim = {0, 0, 0};
+    cer_ynode *top = NULL, *root = NULL;
+    int rc = cer__yparse(text, len, &lim, &tmp, &diag, &top);
+    if (rc == 0 && !cer__sidecar_detect(top))
+        cer__ydiag_add(&diag, 0, 0,
+                       "not in the sidecar layout (no top-level cloud_events, tenant or otel "
+                       "key): nothing to convert");
+    else if (rc == 0 && cer__sidecar_translate(top, &tmp, &diag, &root) != 0)
+        diag.nomem = true;
+    if (rc == 0 && diag.count == 0 && !diag.nomem && cer__sidecar_write(top, root, out) != 0)
+        diag.nomem = true;
+    if (diag.nomem)
+        rc = CE_ENOMEM;
+    else if (diag.count)
+        rc = CE_EINVAL;
+    else if (rc == CE_ESYNTAX || rc == CE_EDEPTH || rc == CE_ELIMIT)
+        rc = CE_EINVAL;
+    if (errstr)
+        cer__ydiag_format(&diag, name, errstr, errstr_size);
+    cer__yarena_free(&tmp);
+    return rc;
 }
 
 int cer_config_dump(const cer_config *cfg, ce_buf *out)

@@ -154,7 +154,9 @@ typedef struct cer_config_kafka {
     cer_config_sasl sasl;
     int compression; /* cer_config_compression */
     int64_t linger_ms;
-    cer_config_kvlist properties; /* librdkafka passthrough */
+    cer_config_kvlist properties;       /* librdkafka passthrough */
+    cer_config_kvlist headers;          /* static record headers: name -> value (literal) */
+    cer_config_kvlist header_templates; /* per-event record headers: name -> key template */
 } cer_config_kafka;
 
 typedef struct cer_config_http {
@@ -186,6 +188,7 @@ typedef struct cer_config_listen {
     const char *otlp;
     struct {
         const char *cert, *key;
+        const char *client_ca; /* mTLS: clients must present a certificate it signed */
     } tls;
     struct {
         cer_config_strlist bearer_tokens; /* secret */
@@ -205,10 +208,27 @@ typedef struct cer_config_buffer {
     int when_full; /* cer_config_when_full */
 } cer_config_buffer;
 
+typedef struct cer_config_tenant_override {
+    const char *tenant;  /* the bucket key this applies to */
+    int64_t rate, burst; /* burst 0 = rate */
+} cer_config_tenant_override;
+
+/* limits.tenant_rate: token buckets per tenant (docs/config.md). */
+typedef struct cer_config_tenant_rate {
+    const char *key;         /* bucket key template, default "{tenantid}" */
+    int64_t rate;            /* events per second per tenant; 0 = off (default) */
+    int64_t burst;           /* bucket size; 0 = rate */
+    int64_t max_buckets;     /* tenants tracked at once (LRU beyond) */
+    int64_t metrics_tenants; /* tenants named in /metrics (the rest: "other") */
+    cer_config_tenant_override *overrides;
+    size_t noverrides;
+} cer_config_tenant_rate;
+
 typedef struct cer_config_limits {
     uint64_t max_body_bytes, max_event_bytes;
     int64_t max_batch_events;
     uint64_t max_memory_bytes;
+    cer_config_tenant_rate tenant_rate;
 } cer_config_limits;
 
 typedef struct cer_config_otlp {
@@ -343,6 +363,14 @@ void cer_config_free(cer_config *cfg);
  * present, secrets written as "<redacted>". Returns 0 or CE_ENOMEM. Thread-safe for distinct
  * buffers. */
 int cer_config_dump(const cer_config *cfg, ce_buf *out);
+
+/* Translate text[0..len) in the CoreSDK sidecar layout (`tenant`, `otel`, `cloud_events`: seed
+ * 002's coresdk-sidecar.yaml) into a native configuration appended to `out` as YAML (${VAR}
+ * references kept, not expanded). cer_config_load reads the sidecar layout directly through the
+ * same translation. Returns 0, CE_EINVAL (not the sidecar layout, or a problem: errstr lists
+ * them as cer_config_load does, prefixed by `name`) or CE_ENOMEM. Thread-safe. */
+int cer_config_convert(const char *text, size_t len, const char *name, ce_buf *out, char *errstr,
+                       size_t errstr_size);
 
 /* Replace the allocator the configuration code uses (NULL = libc), for allocation-failure
  * tests. Call before any other cer_config_ function; not thread-safe. */

@@ -165,6 +165,20 @@ static int check_header_value(const char *s, char *w, size_t n)
     return 0;
 }
 
+/* A Kafka record header name: not empty, no controls, and not the binding's own. */
+static int check_kafka_header_name(const char *s, char *w, size_t n)
+{
+    if (!*s)
+        return why(w, n, "a header name is not empty");
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p < ' ' || *p == 0x7f)
+            return why(w, n, "a header name has no control characters");
+    if (strncasecmp(s, "ce_", 3) == 0 || strcasecmp(s, "content-type") == 0)
+        return why(w, n, "'%.64s': ce_* and content-type are the CloudEvents binding's own headers",
+                   s);
+    return 0;
+}
+
 static int check_opa_path(const char *s, char *w, size_t n)
 {
     if (s[0] == '/' || !all_in(s, "/._-"))
@@ -310,7 +324,11 @@ SCHEMA(kafka, KA,
        F(KA, "compression", CER_Y_ENUM, compression, .def = "lz4", .enums = compressions),
        F(KA, "linger_ms", CER_Y_INT, linger_ms, .def = "5", .min = 0, .max = 900000),
        F(KA, "properties", CER_Y_KVMAP, properties, .flags = CER_YF_SECRET_NAMES,
-         .check_key = check_property));
+         .check_key = check_property),
+       F(KA, "headers", CER_Y_KVMAP, headers, .flags = CER_YF_SECRET_NAMES,
+         .check_key = check_kafka_header_name),
+       F(KA, "header_templates", CER_Y_KVMAP, header_templates,
+         .check_key = check_kafka_header_name, .check = check_template));
 
 typedef cer_config_http HT;
 SCHEMA(http_tls, HT, IN(HT, tls, "ca", CER_Y_STR, ca, .flags = CER_YF_NONEMPTY),
@@ -338,7 +356,8 @@ SCHEMA(log, LG, F(LG, "dir", CER_Y_STR, dir, .def = "./var/cerelay", .flags = CE
 
 typedef cer_config_listen LI;
 SCHEMA(listen_tls, LI, IN(LI, tls, "cert", CER_Y_STR, cert, .flags = CER_YF_NONEMPTY),
-       IN(LI, tls, "key", CER_Y_STR, key, .flags = CER_YF_NONEMPTY));
+       IN(LI, tls, "key", CER_Y_STR, key, .flags = CER_YF_NONEMPTY),
+       IN(LI, tls, "client_ca", CER_Y_STR, client_ca, .flags = CER_YF_NONEMPTY));
 SCHEMA(listen_auth, LI,
        IN(LI, auth, "bearer_tokens", CER_Y_STRLIST, bearer_tokens,
           .flags = CER_YF_SECRET | CER_YF_COMMA));
@@ -359,6 +378,19 @@ SCHEMA(buffer, BU, F(BU, "type", CER_Y_ENUM, type, .def = "disk", .enums = buffe
        F(BU, "max_bytes", CER_Y_SIZE, max_bytes, .def = "1GiB", .min = MiB),
        F(BU, "when_full", CER_Y_ENUM, when_full, .def = "block", .enums = when_fulls));
 
+typedef cer_config_tenant_override TO;
+SCHEMA(tenant_override, TO,
+       F(TO, "tenant", CER_Y_STR, tenant, .flags = CER_YF_REQUIRED | CER_YF_NONEMPTY),
+       F(TO, "rate", CER_Y_INT, rate, .flags = CER_YF_REQUIRED, .min = 1, .max = 100000000),
+       F(TO, "burst", CER_Y_INT, burst, .def = "0", .min = 0, .max = 100000000));
+typedef cer_config_tenant_rate TR;
+SCHEMA(tenant_rate, TR, F(TR, "key", CER_Y_STR, key, .def = "{tenantid}", .check = check_template),
+       F(TR, "rate", CER_Y_INT, rate, .def = "0", .min = 0, .max = 100000000),
+       F(TR, "burst", CER_Y_INT, burst, .def = "0", .min = 0, .max = 100000000),
+       F(TR, "max_buckets", CER_Y_INT, max_buckets, .def = "10000", .min = 1, .max = 1000000),
+       F(TR, "metrics_tenants", CER_Y_INT, metrics_tenants, .def = "100", .min = 0, .max = 10000),
+       F(TR, "overrides", CER_Y_LIST, overrides, .aux = offsetof(TR, noverrides),
+         .sub = &tenant_override_s));
 typedef cer_config_limits LM;
 SCHEMA(limits, LM,
        F(LM, "max_body_bytes", CER_Y_SIZE, max_body_bytes, .def = "8MiB", .min = KiB, .max = GiB),
@@ -366,7 +398,8 @@ SCHEMA(limits, LM,
          .max = 64 * MiB),
        F(LM, "max_batch_events", CER_Y_INT, max_batch_events, .def = "10000", .min = 1,
          .max = 1000000),
-       F(LM, "max_memory_bytes", CER_Y_SIZE, max_memory_bytes, .def = "256MiB", .min = MiB));
+       F(LM, "max_memory_bytes", CER_Y_SIZE, max_memory_bytes, .def = "256MiB", .min = MiB),
+       F(LM, "tenant_rate", CER_Y_SECTION, tenant_rate, .sub = &tenant_rate_s));
 
 typedef cer_config CF;
 SCHEMA(metrics, CF, IN(CF, metrics, "enabled", CER_Y_BOOL, enabled, .def = "true"),
@@ -448,8 +481,7 @@ SCHEMA(catalog, CA, F(CA, "mode", CER_Y_ENUM, mode, .def = "warn", .enums = cata
     const cer_yschema cer__config_schema = {                                                       \
         name##_fields, sizeof name##_fields / sizeof *name##_fields, sizeof(S)}
 SCHEMA(root, CF,
-       F(CF, "source", CER_Y_STR, source, .def = "/cerelay", .flags = CER_YF_NONEMPTY,
-         .check = check_source),
+       F(CF, "source", CER_Y_STR, source, .flags = CER_YF_NONEMPTY, .check = check_source),
        F(CF, "binding", CER_Y_ENUM, binding, .def = "log", .enums = cer__config_bindings),
        F(CF, "kafka", CER_Y_SECTION, kafka, .sub = &kafka_s),
        F(CF, "http", CER_Y_SECTION, http, .sub = &http_s),

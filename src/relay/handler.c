@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "relay/fresh.h"
+#include "relay/ratelimit.h"
 #include "relay/http.h"
 #include "sink/sink.h"
 
@@ -145,7 +146,18 @@ static void bufprintf(ce_buf *b, const char *fmt, ...)
         ce_buf_append(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
+/* relay_problem with extra members (`members`: ",\"name\":value..." or NULL) and an explicit
+ * Retry-After (NULL: the reason's own). */
+static void problem_ex(req *q, cer_reason r, const char *detail, const char *errors_json,
+                       const char *members, const char *retry_after);
+
 void relay_problem(req *q, cer_reason r, const char *detail, const char *errors_json)
+{
+    problem_ex(q, r, detail, errors_json, NULL, NULL);
+}
+
+static void problem_ex(req *q, cer_reason r, const char *detail, const char *errors_json,
+                       const char *members, const char *retry_after)
 {
     const cer_reason_info *ri = cer_reason_get(r);
     atomic_fetch_add(&q->r->metrics.rejected[r < CER_REASON_COUNT ? r : CER_REASON_INTERNAL], 1);
@@ -160,9 +172,13 @@ void relay_problem(req *q, cer_reason r, const char *detail, const char *errors_
     json_str(&b, detail, strlen(detail));
     if (errors_json)
         bufprintf(&b, ",\"errors\":%s", errors_json);
+    if (members)
+        ce_buf_append(&b, members, strlen(members));
     ce_buf_append(&b, "}", 1);
     const char *xn = NULL, *xv = NULL;
-    if (r == CER_REASON_OVERLOADED || r == CER_REASON_DELIVERY || r == CER_REASON_ACK_TIMEOUT)
+    if (retry_after)
+        xn = MHD_HTTP_HEADER_RETRY_AFTER, xv = retry_after;
+    else if (r == CER_REASON_OVERLOADED || r == CER_REASON_DELIVERY || r == CER_REASON_ACK_TIMEOUT)
         xn = MHD_HTTP_HEADER_RETRY_AFTER, xv = "1";
     else if (r == CER_REASON_METHOD)
         xn = MHD_HTTP_HEADER_ALLOW,
@@ -327,9 +343,73 @@ static void dead_letters_done(void *opaque, int err, const char *reason)
 /* Run the pipeline over b, then hand the accepted events to the emitter as one unit and answer
  * now (ack: none) or once every event (and the dead letters) is acknowledged; the connection is
  * suspended meanwhile. Shared by /events and the OTLP endpoints. The caller keeps b. */
+/* limits.tenant_rate: true when the request may go on, else it is answered 429 naming the
+ * tenant over its limit. */
+static bool within_tenant_rate(req *q, cer_batch *b)
+{
+    relay *r = q->r;
+    size_t n = cer_batch_count(b);
+    if (!r->ratelimit || n == 0 || relay_live(r)->limits.tenant_rate.rate == 0)
+        return true;
+    for (size_t i = 0; i < n; i++) /* a request with a bad element is refused whole (400) */
+        if (!cer_batch_item(b, i)->ev || cer_batch_item(b, i)->verdict == CER_VERDICT_REJECTED)
+            return true;
+    const ce_event **evs = malloc(n * sizeof *evs);
+    if (!evs) {
+        relay_problem(q, CER_REASON_OVERLOADED, "out of memory", NULL);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        evs[i] = cer_batch_item(b, i)->ev;
+    relay_ratelimit_refusal why;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int rc = relay_ratelimit_take(r->ratelimit, relay_live(r), evs, n,
+                                  (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, &why);
+    free(evs);
+    if (rc == 0)
+        return true;
+    if (rc != 1) {
+        relay_problem(q, CER_REASON_OVERLOADED, "out of memory", NULL);
+        return false;
+    }
+    char detail[400], ra[16];
+    ce_buf m;
+    ce_buf_init(&m);
+    snprintf(detail, sizeof detail,
+             "tenant '%s' is over its rate limit (%lld events/s, burst %lld); retry after %u s",
+             why.tenant, (long long)why.rate, (long long)why.burst, why.retry_after_s);
+    ce_buf_append(&m, ",\"tenant\":", 10);
+    json_str(&m, why.tenant, strlen(why.tenant));
+    ce_buf_append(&m, "", 1);
+    snprintf(ra, sizeof ra, "%u", why.retry_after_s);
+    problem_ex(q, CER_REASON_RATE_LIMITED, detail, NULL, m.ptr, ra);
+    ce_buf_free(&m);
+    return false;
+}
+
+/* mTLS: every event carries the client certificate's subject as the `clientsubject`
+ * extension (for routes, policy and the rate-limit key); a client cannot set it itself. */
+static void stamp_client_subject(req *q, cer_batch *b)
+{
+    for (size_t i = 0; i < cer_batch_count(b); i++) {
+        ce_event *ev = cer_batch_item(b, i)->ev;
+        if (!ev)
+            continue;
+        if (q->client_subject[0])
+            ce_event_set(ev, "clientsubject", CE_TYPE_STRING, q->client_subject,
+                         strlen(q->client_subject), NULL, 0);
+        else
+            ce_event_unset(ev, "clientsubject");
+    }
+}
+
 void relay_submit(req *q, cer_batch *b)
 {
     relay *r = q->r;
+    stamp_client_subject(q, b);
+    if (!within_tenant_rate(q, b))
+        return;
     cer_pipeline *pl = relay_pipeline(r);
     cer_reason outcome = cer_pipeline_process(pl, b, CER_PIPELINE_WHOLE);
     if (outcome != CER_REASON_NONE) {
@@ -589,6 +669,8 @@ static void handle_metrics(req *q)
     ce_buf b;
     ce_buf_init(&b);
     metrics_render(&q->r->metrics, q->r->em, &b);
+    if (q->r->ratelimit)
+        relay_ratelimit_render(q->r->ratelimit, &b);
     cer_pipeline_metrics(relay_pipeline(q->r), &b);
     char tmp[512];
     int n = snprintf(

@@ -3,6 +3,8 @@
  * that wait for acknowledgement (never blocking the event loop). Requests over the header cap
  * get 431 from our handler; only headers beyond the library's connection buffer
  * (RELAY_CONN_MEMORY) are answered by libmicrohttpd itself (see docs/relay.md). */
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -56,6 +58,41 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
     return MHD_YES;
 }
 
+/* mTLS: verify the client's certificate chain against listen.tls.client_ca and keep its
+ * subject, or say why the client is refused (answered 401 once its request is read). */
+static void check_client_cert(req *q, struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    gnutls_session_t s = ci ? (gnutls_session_t)ci->tls_session : NULL;
+    unsigned status = 0;
+    unsigned n = 0;
+    const gnutls_datum_t *chain = s ? gnutls_certificate_get_peers(s, &n) : NULL;
+    if (!s || !chain || n == 0) {
+        q->cert_error = "a client certificate is required (listen.tls.client_ca)";
+        return;
+    }
+    if (gnutls_certificate_verify_peers2(s, &status) < 0 || status != 0) {
+        q->cert_error = "the client certificate is not signed by listen.tls.client_ca (or has "
+                        "expired)";
+        return;
+    }
+    gnutls_x509_crt_t crt;
+    gnutls_datum_t dn = {NULL, 0};
+    if (gnutls_x509_crt_init(&crt) < 0) {
+        q->cert_error = "out of memory";
+        return;
+    }
+    if (gnutls_x509_crt_import(crt, &chain[0], GNUTLS_X509_FMT_DER) < 0 ||
+        gnutls_x509_crt_get_dn3(crt, &dn, 0) < 0)
+        q->cert_error = "the client certificate cannot be read";
+    else
+        snprintf(q->client_subject, sizeof q->client_subject, "%.*s", (int)dn.size,
+                 (const char *)dn.data);
+    gnutls_free(dn.data);
+    gnutls_x509_crt_deinit(crt);
+}
+
 static enum MHD_Result dispatch(void *cls, struct MHD_Connection *c, const char *url,
                                 const char *method, const char *version, const char *upload,
                                 size_t *upload_size, void **con_cls)
@@ -72,6 +109,8 @@ static enum MHD_Result dispatch(void *cls, struct MHD_Connection *c, const char 
         MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, q);
         if (q->header_bytes > RELAY_MAX_HEADER_BYTES)
             q->header_too_big = true;
+        if (r->cfg.listen.tls.client_ca)
+            check_client_cert(q, c);
         const char *cl = relay_req_header(q, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > relay_live(r)->limits.max_body_bytes)
             q->too_big = true;
@@ -101,7 +140,10 @@ static enum MHD_Result dispatch(void *cls, struct MHD_Connection *c, const char 
         answer_events_done(q);
         return send_stored(q);
     }
-    relay_handle(q);
+    if (q->cert_error)
+        relay_problem(q, CER_REASON_UNAUTHORIZED, q->cert_error, NULL);
+    else
+        relay_handle(q);
     relay_req_drop_body(q); /* the events were copied: the body is not needed any more */
     if (q->suspended)
         return MHD_YES;
@@ -149,7 +191,7 @@ static struct MHD_Daemon *start_one(relay *r, relay_listener *L, const char *add
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    char *cert = NULL, *key = NULL;
+    char *cert = NULL, *key = NULL, *ca = NULL;
     size_t len;
     if (r->cfg.listen.tls.cert) {
         if (relay_read_file(r->cfg.listen.tls.cert, &cert, &len) ||
@@ -161,13 +203,20 @@ static struct MHD_Daemon *start_one(relay *r, relay_listener *L, const char *add
         }
         flags |= MHD_USE_TLS;
     }
+    if (cert && r->cfg.listen.tls.client_ca &&
+        relay_read_file(r->cfg.listen.tls.client_ca, &ca, &len)) {
+        snprintf(errstr, n, "listen.tls.client_ca: cannot read %s", r->cfg.listen.tls.client_ca);
+        free(cert);
+        free(key);
+        return NULL;
+    }
     struct MHD_Daemon *d =
         cert ? MHD_start_daemon(flags, 0, NULL, NULL, dispatch, L, MHD_OPTION_SOCK_ADDR, &ss,
                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, RELAY_CONN_MEMORY,
                                 MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_THREAD_POOL_SIZE, 2u,
                                 MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
-                                MHD_OPTION_END)
+                                MHD_OPTION_HTTPS_MEM_TRUST, ca, MHD_OPTION_END)
              : MHD_start_daemon(flags, 0, NULL, NULL, dispatch, L, MHD_OPTION_SOCK_ADDR, &ss,
                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, RELAY_CONN_MEMORY,
@@ -175,6 +224,7 @@ static struct MHD_Daemon *start_one(relay *r, relay_listener *L, const char *add
                                 MHD_OPTION_END);
     free(cert);
     free(key);
+    free(ca);
     if (!d) {
         snprintf(errstr, n, "cannot listen on %s (address in use or not permitted?)", addr);
         return NULL;

@@ -51,6 +51,10 @@ typedef struct req {
     char fail_reason[256];
     bool waiting, suspended, resumed, timed_out, local_ack, answered;
     struct req *ack_next, *ack_prev; /* the reaper's list of suspended requests */
+    /* mTLS (listen.tls.client_ca): the verified client certificate's subject (RFC 4514), or
+     * why the client is refused (NULL: accepted or no mTLS) */
+    char client_subject[512];
+    const char *cert_error;
     /* OTLP: what the success response reports */
     int otlp_sig, otlp_enc;
     uint64_t otlp_rejected;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "relay/http.h"
+#include "relay/ratelimit.h"
 #include "relay/relay.h"
 #include "sink/ratelog.h"
 
@@ -162,6 +163,36 @@ static int cset_u(cer_emitter_conf *c, const char *k, unsigned long long v, char
     return cer_emitter_conf_set(c, k, num, err, n);
 }
 
+/* kafka.headers (static: braces escaped so the template renders them as written) and
+ * kafka.header_templates, as the emitter's kafka.header.<Name>. */
+static int kafka_headers(const cer_config *cfg, cer_emitter_conf *c, char *err, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; !rc && i < cfg->kafka.headers.n; i++) {
+        const char *v = cfg->kafka.headers.v[i].value;
+        ce_buf t;
+        ce_buf_init(&t);
+        for (; *v && !rc; v++) {
+            if (*v == '{' || *v == '}')
+                rc = ce_buf_append(&t, v, 1); /* doubled: a literal brace */
+            if (!rc)
+                rc = ce_buf_append(&t, v, 1);
+        }
+        if (!rc)
+            rc = ce_buf_append(&t, "", 1);
+        char key[300];
+        snprintf(key, sizeof key, "kafka.header.%s", cfg->kafka.headers.v[i].name);
+        rc = rc ? CE_ENOMEM : cset(c, key, t.ptr, err, n);
+        ce_buf_free(&t);
+    }
+    for (size_t i = 0; !rc && i < cfg->kafka.header_templates.n; i++) {
+        char key[300];
+        snprintf(key, sizeof key, "kafka.header.%s", cfg->kafka.header_templates.v[i].name);
+        rc = cset(c, key, cfg->kafka.header_templates.v[i].value, err, n);
+    }
+    return rc;
+}
+
 /* The emitter's configuration from the relay's. */
 static int emitter_conf(const cer_config *cfg, cer_emitter_conf *c, char *err, size_t n)
 {
@@ -239,6 +270,8 @@ static int emitter_conf(const cer_config *cfg, cer_emitter_conf *c, char *err, s
             snprintf(key, sizeof key, "kafka.%s", cfg->kafka.properties.v[i].name);
             rc = cset(c, key, cfg->kafka.properties.v[i].value, err, n);
         }
+        if (!rc)
+            rc = kafka_headers(cfg, c, err, n);
     }
     if (!rc && cfg->binding == CER_CONFIG_BINDING_HTTP) {
         rc = cset(c, "http.url", cfg->http.endpoint, err, n);
@@ -307,6 +340,7 @@ int relay_open(relay *r, int ack_timeout_ms, bool no_http, char *err, size_t err
     relay_log_setup(r->cfg.logging.format, r->cfg.logging.level);
     r->rl = cer_ratelog_new(r->cfg.logging.sample_interval_ms);
     metrics_init(&r->metrics);
+    r->ratelimit = relay_ratelimit_new();
     if (r->cfg.binding == CER_CONFIG_BINDING_LOG && r->cfg.buffer.type == CER_CONFIG_BUFFER_DISK) {
         /* The local log is itself a durable, fsynced log: a disk buffer in front of it would
          * only write every event twice. */
@@ -407,6 +441,8 @@ void relay_close(relay *r, int drain_ms)
     relay_log_flush(r);
     cer_ratelog_destroy(r->rl);
     r->rl = NULL;
+    relay_ratelimit_destroy(r->ratelimit);
+    r->ratelimit = NULL;
     cer_config_free(&r->cfg);
 }
 
@@ -436,12 +472,13 @@ int relay_main(const char *config_path, int print_ready, int ack_timeout_ms)
         return 2;
     }
     char ev_url[128] = "disabled", otlp_url[128] = "disabled";
+    const char *scheme = r->cfg.listen.tls.cert ? "https" : "http";
     if (r->events_d)
-        snprintf(ev_url, sizeof ev_url, "http://%.*s:%d/events",
+        snprintf(ev_url, sizeof ev_url, "%s://%.*s:%d/events", scheme,
                  (int)(strrchr(r->cfg.listen.events, ':') - r->cfg.listen.events),
                  r->cfg.listen.events, r->events_port);
     if (r->otlp_d)
-        snprintf(otlp_url, sizeof otlp_url, "http://%.*s:%d/v1/logs",
+        snprintf(otlp_url, sizeof otlp_url, "%s://%.*s:%d/v1/logs", scheme,
                  (int)(strrchr(r->cfg.listen.otlp, ':') - r->cfg.listen.otlp), r->cfg.listen.otlp,
                  r->otlp_port);
     relay_log(CER_CONFIG_LEVEL_INFO,

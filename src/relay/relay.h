@@ -66,6 +66,7 @@ struct relay {
     int ack;                /* cer_config_ack, after resolving "local" without a disk buffer */
     int ack_timeout_ms;
     atomic_int draining;
+    struct relay_ratelimit *ratelimit; /* limits.tenant_rate (ratelimit.c) */
     struct MHD_Daemon *events_d, *otlp_d;
     int events_port, otlp_port;
 };

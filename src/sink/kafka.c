@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sink/auth.h"
 #include "sink/sink.h"
@@ -18,6 +19,9 @@ struct cer_sink {
     void *route_ctx;
     char *topic_tmpl;
     char *key_tmpl;
+    char **hdr_name, **hdr_tmpl; /* conf.kafka_headers, split */
+    size_t nhdr;
+    ce_buf hdr_buf;
     ce_mode mode;
     unsigned flags;
     cer_delivery_cb cb;
@@ -102,7 +106,84 @@ static void sink_close(cer_sink *s)
     ce_buf_free(&s->topic_buf);
     free(s->topic_tmpl);
     free(s->key_tmpl);
+    for (size_t i = 0; i < s->nhdr; i++) {
+        free(s->hdr_name[i]);
+        free(s->hdr_tmpl[i]);
+    }
+    free(s->hdr_name);
+    free(s->hdr_tmpl);
+    ce_buf_free(&s->hdr_buf);
     free(s);
+}
+
+/* Split and check conf.kafka_headers ("Name: template") into s. */
+static int open_headers(cer_sink *s, const char *const *h, char *errstr, size_t errstr_size)
+{
+    size_t n = 0;
+    while (h && h[n])
+        n++;
+    if (!n)
+        return 0;
+    s->hdr_name = calloc(n, sizeof *s->hdr_name);
+    s->hdr_tmpl = calloc(n, sizeof *s->hdr_tmpl);
+    if (!s->hdr_name || !s->hdr_tmpl)
+        return CE_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const char *colon = strchr(h[i], ':');
+        if (!colon || colon == h[i]) {
+            snprintf(errstr, errstr_size, "kafka: header '%.64s': expected 'Name: value'", h[i]);
+            return CE_EINVAL;
+        }
+        size_t nl = (size_t)(colon - h[i]);
+        while (nl && (h[i][nl - 1] == ' ' || h[i][nl - 1] == '\t'))
+            nl--;
+        const char *v = colon + 1;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        if ((nl >= 3 && strncasecmp(h[i], "ce_", 3) == 0) ||
+            (nl == 12 && strncasecmp(h[i], "content-type", 12) == 0)) {
+            snprintf(errstr, errstr_size,
+                     "kafka: header '%.*s': ce_* and content-type are the CloudEvents binding's "
+                     "own headers",
+                     (int)nl, h[i]);
+            return CE_EINVAL;
+        }
+        char why[200];
+        if (*v && ce_kafka_key_check(v, why, sizeof why)) {
+            snprintf(errstr, errstr_size, "kafka: header '%.*s': template '%.64s': %s", (int)nl,
+                     h[i], v, why);
+            return CE_EINVAL;
+        }
+        s->hdr_name[i] = strndup(h[i], nl);
+        s->hdr_tmpl[i] = strdup(v);
+        s->nhdr = i + 1;
+        if (!s->hdr_name[i] || !s->hdr_tmpl[i])
+            return CE_ENOMEM;
+    }
+    return 0;
+}
+
+/* Add the configured headers rendered for `ev` to hdrs. Returns 0, or an error other than a
+ * missing attribute (which leaves that header out). */
+static int add_headers(cer_sink *s, const ce_event *ev, rd_kafka_headers_t *hdrs, char *errstr,
+                       size_t errstr_size)
+{
+    for (size_t i = 0; i < s->nhdr; i++) {
+        ce_slice v = {"", 0};
+        if (s->hdr_tmpl[i][0]) {
+            s->hdr_buf.len = 0;
+            char why[200];
+            int rc = ce_kafka_key(ev, s->hdr_tmpl[i], &s->hdr_buf, &v, why, sizeof why);
+            if (rc == CE_EMISSING)
+                continue;
+            if (rc) {
+                snprintf(errstr, errstr_size, "kafka: header '%s': %s", s->hdr_name[i], why);
+                return rc;
+            }
+        }
+        rd_kafka_header_add(hdrs, s->hdr_name[i], -1, v.ptr ? v.ptr : "", (ssize_t)v.len);
+    }
+    return 0;
 }
 
 static int sink_open(cer_sink **out, const cer_sink_conf *c, char *errstr, size_t errstr_size)
@@ -141,9 +222,15 @@ static int sink_open(cer_sink **out, const cer_sink_conf *c, char *errstr, size_
     s->route_ctx = c->route_ctx;
     s->msg = ce_kafka_msg_new(0);
     ce_buf_init(&s->topic_buf);
+    ce_buf_init(&s->hdr_buf);
     if (!s->topic_tmpl || (c->key && !s->key_tmpl) || !s->msg) {
         sink_close(s);
         return CE_ENOMEM;
+    }
+    int hrc = open_headers(s, c->kafka_headers, errstr, errstr_size);
+    if (hrc) {
+        sink_close(s);
+        return hrc;
     }
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     int rc = set_prop(conf, "bootstrap.servers", c->brokers, errstr, errstr_size);
@@ -225,13 +312,17 @@ static int produce(cer_sink *s, const ce_event *ev, bool routed, const char *top
     ce_kafka_message m = ce_kafka_msg_view(s->msg);
     if (routed)
         m.key = key;
-    rd_kafka_headers_t *hdrs = rd_kafka_headers_new(m.header_count + nextra);
+    rd_kafka_headers_t *hdrs = rd_kafka_headers_new(m.header_count + nextra + s->nhdr);
     for (size_t i = 0; i < m.header_count; i++)
         rd_kafka_header_add(hdrs, m.headers[i].name.ptr, (ssize_t)m.headers[i].name.len,
                             m.headers[i].value.ptr, (ssize_t)m.headers[i].value.len);
     for (size_t i = 0; i < nextra; i++)
         rd_kafka_header_add(hdrs, extra[i].name.ptr, (ssize_t)extra[i].name.len, extra[i].value.ptr,
                             (ssize_t)extra[i].value.len);
+    if ((rc = add_headers(s, ev, hdrs, errstr, errstr_size)) != 0) {
+        rd_kafka_headers_destroy(hdrs);
+        return rc;
+    }
     rd_kafka_resp_err_t err = rd_kafka_producev(
         s->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_KEY(m.key.ptr, m.key.len), RD_KAFKA_V_VALUE((void *)m.value.ptr, m.value.len),

@@ -33,8 +33,13 @@ typedef struct cer_sink_conf {
     const char *const *props;   /* Kafka: "name=value" librdkafka properties, NULL-terminated */
     const char *url;            /* HTTP endpoint */
     const char *const *headers; /* HTTP: "Name: value" extra headers, NULL-terminated */
-    size_t batch_size;          /* HTTP batch mode: events per request (default 50) */
-    long timeout_ms;            /* HTTP request timeout (default 30000) */
+    /* Kafka: "Name: template" record headers, NULL-terminated. The template is rendered per
+     * event as a key template ("{tenantid}", "{{" for a literal brace); a header whose
+     * template names an attribute the event lacks is left out. Names starting with ce_ and
+     * content-type are refused (the binding's own). */
+    const char *const *kafka_headers;
+    size_t batch_size;   /* HTTP batch mode: events per request (default 50) */
+    long timeout_ms;     /* HTTP request timeout (default 30000) */
     int retry_forever;   /* HTTP: retry retriable failures until delivered (behind a disk buffer) */
     const char *log_dir; /* local log directory */
     int log_partitions;  /* local log: partitions for new topics (default 1) */

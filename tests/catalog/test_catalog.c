@@ -64,12 +64,24 @@ TEST(usage_fields_are_the_seed)
     cer_catalog_type t;
     if (!c || cer_catalog_find(c, "eventzr.llm.usage.v1", &t) != 0)
         return;
-    const char *fields[] = {"tenantId",  "userId",      "provider",     "model",
-                            "useCase",   "inputTokens", "outputTokens", "totalTokens",
-                            "latencyMs", "costUsd",     "cached"};
+    /* the seed's eleven, plus the optional token classes of current GenAI conventions */
+    const char *fields[] = {"tenantId",
+                            "userId",
+                            "provider",
+                            "model",
+                            "useCase",
+                            "inputTokens",
+                            "outputTokens",
+                            "totalTokens",
+                            "cacheReadInputTokens",
+                            "cacheCreationInputTokens",
+                            "reasoningOutputTokens",
+                            "latencyMs",
+                            "costUsd",
+                            "cached"};
     const cer__ctype *ct = cer__catalog_lookup(c, t.type, strlen(t.type));
-    CHECK_EQ_INT(ct->schema->nprops, 11);
-    for (size_t i = 0; i < 11 && i < ct->schema->nprops; i++)
+    CHECK_EQ_INT(ct->schema->nprops, 14);
+    for (size_t i = 0; i < 14 && i < ct->schema->nprops; i++)
         CHECK_EQ_STR(ct->schema->props[i].name, fields[i]);
     CHECK(ct->schema->no_additional);
     cer_catalog_destroy(c);

@@ -242,3 +242,74 @@ TEST(price_table_errors_and_files)
     CHECK_EQ_INT(cer_catalog_load_prices(c, "/nonexistent.json", err, sizeof err), CE_EIO);
     cer_catalog_destroy(c);
 }
+
+/* Cache reads, cache writes and reasoning each at their own price; classes are parts of the
+ * input and output totals; a class without a price of its own costs the plain price. */
+TEST(token_classes_priced_separately)
+{
+    cer_catalog *c = with_prices(
+        "{\"anthropic\": {\"claude-3-5-sonnet-20241022\": {\"input_per_1k\": 0.003, "
+        "\"output_per_1k\": 0.015, \"cache_read_input_per_1k\": 0.0003, "
+        "\"cache_creation_input_per_1k\": 0.00375}},"
+        " \"openai\": {\"o3-mini\": {\"input_per_1k\": 0.0011, \"output_per_1k\": 0.0044, "
+        "\"reasoning_output_per_1k\": 0.0088}}}");
+    if (!c)
+        return;
+    char err[256];
+    int64_t m = -1;
+    /* 1000*0.003 + 8000*0.0003 + 1000*0.00375 + 500*0.015, per 1k = 0.01665 */
+    cer_catalog_tokens t = {
+        .input = 10000, .output = 500, .cache_read_input = 8000, .cache_creation_input = 1000};
+    CHECK_EQ_INT(cer_catalog_cost_tokens(c, "anthropic", "claude-3-5-sonnet-20241022", &t, &m, err,
+                                         sizeof err),
+                 0);
+    CHECK_EQ_STR(usd(m), "0.01665");
+    /* without classes: what cer_catalog_cost gives */
+    cer_catalog_tokens plain = {.input = 10000, .output = 500};
+    CHECK_EQ_INT(
+        cer_catalog_cost_tokens(c, "anthropic", "claude-3-5-sonnet-20241022", &plain, &m, NULL, 0),
+        0);
+    CHECK_EQ_INT(m, cost(c, "anthropic", "claude-3-5-sonnet-20241022", 10000, 500));
+    /* reasoning: (1000-600)*0.0044 + 600*0.0088 + 2000*0.0011, per 1k = 0.00176+0.00528+0.0022 */
+    cer_catalog_tokens r = {.input = 2000, .output = 1000, .reasoning_output = 600};
+    CHECK_EQ_INT(cer_catalog_cost_tokens(c, "openai", "o3-mini", &r, &m, NULL, 0), 0);
+    CHECK_EQ_STR(usd(m), "0.00924");
+    /* no class price: cache reads at the input price (same as plain) */
+    cer_catalog_tokens cr = {.input = 2000, .output = 0, .cache_read_input = 2000};
+    CHECK_EQ_INT(cer_catalog_cost_tokens(c, "openai", "o3-mini", &cr, &m, NULL, 0), 0);
+    CHECK_EQ_STR(usd(m), "0.0022");
+    /* classes above their totals, negatives */
+    cer_catalog_tokens bad = {
+        .input = 10, .output = 5, .cache_read_input = 8, .cache_creation_input = 3};
+    CHECK_EQ_INT(cer_catalog_cost_tokens(c, "openai", "o3-mini", &bad, &m, err, sizeof err),
+                 CE_ERANGE);
+    CHECK_CONTAINS(err, "cache tokens above input tokens");
+    cer_catalog_tokens bad2 = {.input = 10, .output = 5, .reasoning_output = 6};
+    CHECK_EQ_INT(cer_catalog_cost_tokens(c, "openai", "o3-mini", &bad2, &m, NULL, 0), CE_ERANGE);
+    cer_catalog_tokens neg = {.input = 10, .output = 5, .cache_read_input = -1};
+    CHECK_EQ_INT(cer_catalog_cost_tokens(c, "openai", "o3-mini", &neg, &m, NULL, 0), CE_ERANGE);
+    /* a price file with a bad class price names it */
+    expect_price_error("{\"p\": {\"m\": {\"input_per_1k\": 1, \"output_per_1k\": 1, "
+                       "\"reasoning_output_per_1k\": -1}}}",
+                       "p.m.reasoning_output_per_1k");
+    expect_price_error("{\"p\": {\"m\": {\"input_per_1k\": 1, \"output_per_1k\": 1, "
+                       "\"cache_read_per_1k\": 1}}}",
+                       "unknown key 'cache_read_per_1k'");
+    /* fill_cost reads the optional members of the usage event */
+    ce_event *ev = usage_event(
+        "{\"tenantId\":\"t\",\"userId\":null,\"provider\":\"anthropic\",\"model\":\"claude-3-5-"
+        "sonnet-20241022\",\"useCase\":null,\"inputTokens\":10000,\"outputTokens\":500,"
+        "\"totalTokens\":10500,\"cacheReadInputTokens\":8000,\"cacheCreationInputTokens\":1000,"
+        "\"latencyMs\":10,\"cached\":true}");
+    CHECK_EQ_INT(cer_catalog_fill_cost(c, ev, err, sizeof err), 1);
+    expect_data(ev, "{\"tenantId\":\"t\",\"userId\":null,\"provider\":\"anthropic\",\"model\":"
+                    "\"claude-3-5-sonnet-20241022\",\"useCase\":null,\"inputTokens\":10000,"
+                    "\"outputTokens\":500,\"totalTokens\":10500,\"cacheReadInputTokens\":8000,"
+                    "\"cacheCreationInputTokens\":1000,\"latencyMs\":10,\"costUsd\":0.01665,"
+                    "\"cached\":true}");
+    /* the event validates with the optional members (old consumers: they are optional) */
+    cer_catalog_result res;
+    CHECK_EQ_INT(cer_catalog_validate(c, ev, &res), CER_CATALOG_VALID);
+    ce_event_destroy(ev);
+    cer_catalog_destroy(c);
+}

@@ -106,6 +106,12 @@ TEST(conf_errors_name_the_key)
     CHECK_CONTAINS(err, "'buffer.max_bytes'");
     CHECK_EQ_INT(cer_emitter_conf_set(c, "no.such", "1", err, sizeof err), CE_EINVAL);
     CHECK_CONTAINS(err, "unknown property");
+    CHECK_EQ_INT(cer_emitter_conf_set(c, "kafka.header.ce_type", "x", err, sizeof err), CE_EINVAL);
+    CHECK_CONTAINS(err, "'kafka.header.ce_type'");
+    CHECK_CONTAINS(err, "CloudEvents binding's own");
+    CHECK_EQ_INT(cer_emitter_conf_set(c, "kafka.header.x-t", "{open", err, sizeof err), CE_EINVAL);
+    CHECK_CONTAINS(err, "'kafka.header.x-t'");
+    CHECK_EQ_INT(cer_emitter_conf_set(c, "kafka.header.x-t", "{tenantid}", err, sizeof err), 0);
     set(c, "binding", "kafka");
     cer_emitter *em = NULL;
     CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), CE_EINVAL);

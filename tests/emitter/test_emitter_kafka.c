@@ -55,6 +55,7 @@ typedef struct got {
     int seq;
     char ce_type[64];
     char ctype[96];
+    char xsubject[80], xstatic[32]; /* headers from kafka.header.<Name> */
 } got;
 
 /* Read every record of `topic` (all partitions, from the start) until `want` arrived or the
@@ -104,6 +105,10 @@ static size_t consume(const char *boot, const char *topic, size_t want, got *out
                         snprintf(g->ce_type, sizeof g->ce_type, "%.*s", (int)vl, (const char *)v);
                     if (rd_kafka_header_get_last(h, "content-type", &v, &vl) == 0)
                         snprintf(g->ctype, sizeof g->ctype, "%.*s", (int)vl, (const char *)v);
+                    if (rd_kafka_header_get_last(h, "x-subject", &v, &vl) == 0)
+                        snprintf(g->xsubject, sizeof g->xsubject, "%.*s", (int)vl, (const char *)v);
+                    if (rd_kafka_header_get_last(h, "x-static", &v, &vl) == 0)
+                        snprintf(g->xstatic, sizeof g->xstatic, "%.*s", (int)vl, (const char *)v);
                 }
             }
             rd_kafka_message_destroy(m);
@@ -137,6 +142,8 @@ static void run_modes(const char *mode)
     set(c, "kafka.brokers", boot);
     set(c, "kafka.topic", topic_tmpl);
     set(c, "kafka.mode", mode);
+    set(c, "kafka.header.x-subject", "subject={subject}"); /* per event */
+    set(c, "kafka.header.x-static", "fixed");              /* static */
     cer_emitter *em;
     CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
     cer_emitter_conf_destroy(c);
@@ -163,6 +170,10 @@ static void run_modes(const char *mode)
             CHECK_EQ_STR(g[i].ctype, "application/cloudevents+json; charset=UTF-8");
         }
         CHECK(strcmp(g[i].key, "tenant-a") == 0 || strcmp(g[i].key, "tenant-b") == 0);
+        char want[80];
+        snprintf(want, sizeof want, "subject=%s", g[i].key);
+        CHECK_EQ_STR(g[i].xsubject, want);
+        CHECK_EQ_STR(g[i].xstatic, "fixed");
     }
     snprintf(topic, sizeof topic, "%s.quota", prefix);
     CHECK_EQ_INT(consume(boot, topic, 30, g, 200, 30), 30);

@@ -223,6 +223,7 @@ TEST(genai_seed_usage_event)
         "{\"specversion\":\"1.0\",\"id\":\"id-1\",\"source\":\"llm-orch-svc\","
         "\"type\":\"eventzr.llm.usage.v1\",\"datacontenttype\":\"application/json\","
         "\"subject\":\"tenant-uuid\",\"time\":\"2026-02-27T12:00:00.000000000Z\","
+        "\"servicename\":\"llm-orch-svc\","
         "\"traceparent\":\"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\","
         "\"data\":{\"tenantId\":\"tenant-uuid\",\"userId\":\"user-uuid\","
         "\"provider\":\"aws-bedrock\",\"model\":\"anthropic.claude-3-sonnet-20240229-v1:0\","
@@ -269,6 +270,69 @@ TEST(genai_unknown_values_are_null)
     t_free_all();
 }
 
+/* Current and older GenAI attribute names give the same usage event; the token classes are
+ * written after totalTokens only when reported. */
+TEST(genai_conventions_old_and_new_names)
+{
+    static const char *const names[2][4] = {
+        {"gen_ai.provider.name", "gen_ai.usage.cache_read.input_tokens",
+         "gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.reasoning.output_tokens"},
+        {"gen_ai.system", "gen_ai.usage.cache_read_input_tokens",
+         "gen_ai.usage.cache_creation_input_tokens", "gen_ai.usage.reasoning_tokens"}};
+    for (int old = 0; old < 2; old++) {
+        cer__otlp_span *s = span_new();
+        s->start_time_unix_nano = 1772193600000000000ull;
+        s->end_time_unix_nano = 1772193601000000000ull;
+        cer__otlp_kv *a[] = {kv(names[old][0], any_str("anthropic")),
+                             kv("gen_ai.request.model", any_str("claude-3-5-sonnet-20241022")),
+                             kv("gen_ai.usage.input_tokens", any_int(10000)),
+                             kv("gen_ai.usage.output_tokens", any_int(500)),
+                             kv(names[old][1], any_int(8000)),
+                             kv(names[old][2], any_str("1000")),
+                             kv(names[old][3], any_int(120))};
+        s->n_attributes = 7;
+        s->attributes = kvs(7, a);
+        cer__otlp_span *sp[] = {s};
+        cer_otlp_request *r = decode_pb(CER_OTLP_TRACES, &trace_req(NULL, 1, sp)->base);
+        if (!r) {
+            t_free_all();
+            return;
+        }
+        collect c = {0};
+        CHECK_EQ_INT(map(r, NULL, &c, NULL), 0);
+        CHECK_CONTAINS(buf_str(&c.out),
+                       "\"data\":{\"tenantId\":null,\"userId\":null,\"provider\":\"anthropic\","
+                       "\"model\":\"claude-3-5-sonnet-20241022\",\"useCase\":null,"
+                       "\"inputTokens\":10000,\"outputTokens\":500,\"totalTokens\":10500,"
+                       "\"cacheReadInputTokens\":8000,\"cacheCreationInputTokens\":1000,"
+                       "\"reasoningOutputTokens\":120,\"latencyMs\":1000,\"cached\":false}}");
+        collect_free(&c);
+        cer_otlp_request_destroy(r);
+        t_free_all();
+    }
+    /* the new name wins when both are present */
+    cer__otlp_span *s = span_new();
+    cer__otlp_kv *a[] = {kv("gen_ai.system", any_str("openai")),
+                         kv("gen_ai.provider.name", any_str("azure.ai.openai")),
+                         kv("gen_ai.usage.cache_read_input_tokens", any_int(1)),
+                         kv("gen_ai.usage.cache_read.input_tokens", any_int(2)),
+                         kv("gen_ai.usage.input_tokens", any_int(5))};
+    s->n_attributes = 5;
+    s->attributes = kvs(5, a);
+    cer__otlp_span *sp[] = {s};
+    cer_otlp_request *r = decode_pb(CER_OTLP_TRACES, &trace_req(NULL, 1, sp)->base);
+    if (r) {
+        collect c = {0};
+        CHECK_EQ_INT(map(r, NULL, &c, NULL), 0);
+        CHECK_CONTAINS(buf_str(&c.out), "\"provider\":\"azure.ai.openai\"");
+        CHECK_CONTAINS(buf_str(&c.out), "\"cacheReadInputTokens\":2,");
+        CHECK(!strstr(buf_str(&c.out), "reasoningOutputTokens"));
+        collect_free(&c);
+        cer_otlp_request_destroy(r);
+    }
+    t_free_all();
+}
+
 TEST(genai_detection)
 {
     /* Provider alone (an agent span) is not usage; a token count alone is. */
@@ -307,6 +371,55 @@ static const char *attr_of(const collect *c, const char *name)
     size_t n = strcspn(p, "\"");
     snprintf(out, sizeof out, "%.*s", (int)n, p);
     return out;
+}
+
+/* The service's namespace and instance join its name in the source; the resource's service,
+ * deployment environment and host become extensions of every event made from it, also when
+ * the configuration pins the source. */
+TEST(source_from_service_and_resource_extensions)
+{
+    for (int pinned = 0; pinned < 2; pinned++) {
+        cer__otlp_kv *res[] = {kv("service.name", any_str("checkout")),
+                               kv("service.namespace", any_str("shop")),
+                               kv("service.instance.id", any_str("pod 7")),
+                               kv("service.version", any_str("1.4.2")),
+                               kv("deployment.environment", any_str("old-name")),
+                               kv("deployment.environment.name", any_str("prod")),
+                               kv("host.name", any_str("node-1"))};
+        cer__otlp_log *recs[] = {log_rec(), log_rec()};
+        cer_otlp_request *r = decode_pb(CER_OTLP_LOGS, &logs_req(resource(7, res), 2, recs)->base);
+        if (!r)
+            continue;
+        collect c = {0};
+        cer_otlp_map_conf conf = {.source = pinned ? "https://orders.acme.com" : NULL};
+        CHECK_EQ_INT(map(r, &conf, &c, NULL), 0);
+        CHECK_EQ_STR(attr_of(&c, "source"),
+                     pinned ? "https://orders.acme.com" : "shop/checkout/pod%207");
+        CHECK_EQ_STR(attr_of(&c, "servicename"), "checkout");
+        CHECK_EQ_STR(attr_of(&c, "servicenamespace"), "shop");
+        CHECK_EQ_STR(attr_of(&c, "serviceinstanceid"), "pod 7");
+        CHECK_EQ_STR(attr_of(&c, "serviceversion"), "1.4.2");
+        CHECK_EQ_STR(attr_of(&c, "deploymentenv"), "prod"); /* the current name wins */
+        CHECK_EQ_STR(attr_of(&c, "hostname"), "node-1");
+        /* every event of the resource carries them */
+        const char *second = strchr(buf_str(&c.out), '\n');
+        CHECK(second && strstr(second, "\"hostname\":\"node-1\""));
+        collect_free(&c);
+        cer_otlp_request_destroy(r);
+    }
+    /* the old deployment.environment when the new one is absent; none without a resource */
+    cer__otlp_kv *res[] = {kv("deployment.environment", any_str("staging"))};
+    cer__otlp_log *recs[] = {log_rec()};
+    cer_otlp_request *r = decode_pb(CER_OTLP_LOGS, &logs_req(resource(1, res), 1, recs)->base);
+    if (r) {
+        collect c = {0};
+        CHECK_EQ_INT(map(r, NULL, &c, NULL), 0);
+        CHECK_EQ_STR(attr_of(&c, "deploymentenv"), "staging");
+        CHECK_EQ_STR(attr_of(&c, "servicename"), "(unset)");
+        CHECK_EQ_STR(attr_of(&c, "source"), "unknown_service");
+        collect_free(&c);
+        cer_otlp_request_destroy(r);
+    }
 }
 
 TEST(source_rules)
