@@ -98,7 +98,6 @@ static void build(request *r, size_t n)
     r->len = (size_t)(p - r->buf);
 }
 
-
 static void on_phase(void *ctx, int measuring)
 {
     relay_proc *rp = ctx;
@@ -109,8 +108,6 @@ static void on_phase(void *ctx, int measuring)
 }
 
 /* Start `cerelay run -c cfg --print-addresses`; its log goes to logpath. */
-
-
 
 /* One blocking request on a fresh connection (SO_RCVTIMEO bounded); returns the status. Used
  * to wait until the destination works (Kafka creates the bench topic on first use). */
