@@ -13,7 +13,7 @@ set -euo pipefail
 
 declare -A GROUP=(
   [build]="build-essential cmake ninja-build pkg-config git curl zlib1g-dev librdkafka-dev
-           libcurl4-openssl-dev libmicrohttpd-dev libyaml-dev libssl-dev libprotobuf-c-dev
+           libcurl4-openssl-dev libmicrohttpd-dev libnghttp2-dev libyaml-dev libssl-dev libprotobuf-c-dev
            protobuf-c-compiler"
   [format]="clang-format"
   [fuzz]="clang llvm libclang-rt-14-dev"

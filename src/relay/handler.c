@@ -120,6 +120,7 @@ void relay_problem(req *q, cer_reason r, const char *detail, const char *errors_
     atomic_fetch_add(&q->r->metrics.rejected[r < CER_REASON_COUNT ? r : CER_REASON_INTERNAL], 1);
     relay_log(CER_CONFIG_LEVEL_INFO, "rejected %s %.200s: %u %s: %s", q->method, q->url, ri->status,
               ri->title, detail);
+    snprintf(q->detail, sizeof q->detail, "%s", detail);
     ce_buf b;
     ce_buf_init(&b);
     bufprintf(&b, "{\"type\":\"urn:cerelay:problem:%s\",\"title\":", ri->kind);
@@ -277,6 +278,8 @@ static void dead_letters_done(void *opaque, int err, const char *reason)
                 q->resumed = true;
                 if (q->conn)
                     MHD_resume_connection(q->conn);
+                else if (q->on_resume)
+                    q->on_resume(q);
             }
             pthread_cond_broadcast(&q->cv);
         }
@@ -398,7 +401,7 @@ void relay_submit(req *q, cer_batch *b)
     if (q->conn)
         MHD_suspend_connection(q->conn);
     pthread_mutex_unlock(&q->mu);
-    if (q->conn)
+    if (q->conn || q->on_resume)
         relay_acks_track(q);
 }
 
@@ -423,6 +426,8 @@ static void settle(req *q, int err, const char *reason)
                 q->resumed = true;
                 if (q->conn)
                     MHD_resume_connection(q->conn);
+                else if (q->on_resume)
+                    q->on_resume(q);
             }
             pthread_cond_broadcast(&q->cv);
         }
@@ -493,6 +498,8 @@ void relay_http_timeout(req *q)
         q->resumed = true;
         if (q->conn)
             MHD_resume_connection(q->conn);
+        else if (q->on_resume)
+            q->on_resume(q);
     }
     pthread_mutex_unlock(&q->mu);
 }
