@@ -38,8 +38,9 @@ enum {
 
 #define LOGS_PATH     "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
 #define TRACES_PATH   "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
-#define STREAM_WINDOW (1 << 20) /* per-stream receive window */
-#define CONN_WINDOW   (4 << 20) /* per-connection receive window */
+#define STREAM_WINDOW (1 << 20)  /* per-stream receive window */
+#define CONN_WINDOW   (4 << 20)  /* per-connection receive window */
+#define WBUF_MAX      (64 << 10) /* bytes gathered from nghttp2 before a write */
 #define AGAIN         (-2)
 
 typedef struct gconn gconn;
@@ -61,7 +62,8 @@ struct gconn {
     SSL *ssl;
     nghttp2_session *s;
     gstream *streams;
-    ce_buf wbuf; /* bytes nghttp2 produced that the socket did not take yet (one frame chunk) */
+    ce_buf
+        wbuf; /* bytes nghttp2 produced that the socket did not take yet (<= WBUF_MAX + a chunk) */
     size_t woff;
     bool out_armed, dead;
     ce_buf *sink;
@@ -132,42 +134,36 @@ static void arm_out(gconn *c, bool on)
     c->out_armed = on;
 }
 
-/* Write what nghttp2 has to send; keeps at most one unsent chunk, then waits for EPOLLOUT. */
+/* Write what nghttp2 has to send, gathered into one buffer of at most WBUF_MAX (plus one frame
+ * chunk) so that a burst of frames costs one write; when the socket is full, wait for
+ * EPOLLOUT with that buffer kept. */
 static void flush(gconn *c)
 {
     while (!c->dead) {
-        if (c->wbuf.len > c->woff) {
-            ssize_t k = conn_write(c, c->wbuf.ptr + c->woff, c->wbuf.len - c->woff);
-            if (k == AGAIN) {
-                arm_out(c, true);
-                return;
-            }
-            if (k <= 0) {
+        while (c->wbuf.len - c->woff < WBUF_MAX) {
+            const uint8_t *d;
+            ssize_t n = nghttp2_session_mem_send(c->s, &d);
+            if (n < 0 || (n > 0 && ce_buf_append(&c->wbuf, d, (size_t)n) != 0)) {
                 c->dead = true;
                 return;
             }
-            c->woff += (size_t)k;
-            if (c->woff < c->wbuf.len)
-                continue;
-            c->wbuf.len = c->woff = 0;
+            if (n == 0)
+                break;
         }
-        const uint8_t *d;
-        ssize_t n = nghttp2_session_mem_send(c->s, &d);
-        if (n < 0) {
-            c->dead = true;
-            return;
-        }
-        if (n == 0)
+        if (c->wbuf.len == c->woff)
             break;
-        ssize_t k = conn_write(c, d, (size_t)n);
-        if (k == AGAIN)
-            k = 0;
-        if (k < 0) {
+        ssize_t k = conn_write(c, c->wbuf.ptr + c->woff, c->wbuf.len - c->woff);
+        if (k == AGAIN) {
+            arm_out(c, true);
+            return;
+        }
+        if (k <= 0) {
             c->dead = true;
             return;
         }
-        if (k < n && ce_buf_append(&c->wbuf, d + k, (size_t)(n - k)) != 0)
-            c->dead = true;
+        c->woff += (size_t)k;
+        if (c->woff == c->wbuf.len)
+            c->wbuf.len = c->woff = 0;
     }
     arm_out(c, false);
     if (!nghttp2_session_want_read(c->s) && !nghttp2_session_want_write(c->s))
