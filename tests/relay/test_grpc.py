@@ -223,6 +223,7 @@ def case_garbage_is_invalid_argument():
         # the relay still serves after bad input
         code, det, _, _ = call(r.target, LOGS, logs_request(["ok"]).SerializeToString())
         check(code == "OK", f"after garbage: {code} {det}")
+        r.stop()
     finally:
         r.close()
 
@@ -236,6 +237,7 @@ def case_too_large_is_resource_exhausted():
         check(code == "RESOURCE_EXHAUSTED", f"too large: {code} {det}")
         check("max_body_bytes" in det, f"detail names the limit: {det}")
         check("grpc-retry-pushback-ms" not in tr, "too large is not retryable")
+        r.stop()
     finally:
         r.close()
 
@@ -252,6 +254,7 @@ def case_overload_is_resource_exhausted_with_retry_info():
         # the request's bytes were released: a small request passes again
         code, det, _, _ = call(r.target, LOGS, logs_request(["small"]).SerializeToString())
         check(code == "OK", f"after overload: {code} {det}")
+        r.stop()
     finally:
         r.close()
 
@@ -298,6 +301,8 @@ def case_bearer_auth():
         code, _, _, _ = call(f"127.0.0.1:{port}", LOGS, msg,
                              metadata=[("authorization", "Bearer s3cret")])
         check(code == "OK", f"with token: {code}")
+        p.send_signal(signal.SIGTERM)
+        check(p.wait(timeout=20) == 0, "clean exit")
     finally:
         p.kill()
         p.wait()
@@ -312,16 +317,42 @@ def case_delivery_failure_is_unavailable():
     lsock.listen(16)  # accepts, never answers
     port = lsock.getsockname()[1]
     r = Relay(binding=f"binding: http\nhttp:\n  endpoint: http://127.0.0.1:{port}/sink\n"
-              "  timeout: 30s\nbuffer:\n  type: memory\n",
+              "  timeout: 30s\nbuffer:\n  type: memory\nshutdown:\n  drain_timeout: 1s\n",
               ack="remote", ack_timeout=1500)
     try:
+        # a client that gives up while its request waits: the stream goes, the request is
+        # settled later without it
+        code, det, _, _ = call(r.target, LOGS, logs_request(["gave up"]).SerializeToString(),
+                               timeout=0.3)
+        check(code == "DEADLINE_EXCEEDED", f"client deadline: {code} {det}")
         t0 = time.time()
         code, det, _, _ = call(r.target, LOGS, logs_request(["never acked"]).SerializeToString())
         check(code == "UNAVAILABLE", f"ack timeout: {code} {det}")
+        check("acknowledg" in det, f"detail: {det}")
         check(time.time() - t0 < 8, "answered after the ack timeout")
+        r.stop()
     finally:
         r.close()
         lsock.close()
+
+
+def case_concurrent_streams_ack_local():
+    """64 calls in flight on one HTTP/2 connection, each answered once its events are in the
+    log (ack local): every one OK, every record stored once."""
+    import grpc
+    r = Relay()
+    try:
+        with grpc.insecure_channel(r.target) as ch:
+            fn = ch.unary_unary(LOGS)
+            futs = [fn.future(logs_request([f"c{i}-a", f"c{i}-b"]).SerializeToString(), timeout=20)
+                    for i in range(64)]
+            codes = [f.code().name for f in futs]
+        check(all(c == "OK" for c in codes), f"codes: {sorted(set(codes))}")
+        r.stop()
+        n = len(r.tail("io.opentelemetry.log"))
+        check(n == 128, f"128 events stored, got {n}")
+    finally:
+        r.close()
 
 
 CASES = {n[5:]: f for n, f in sorted(globals().items()) if n.startswith("case_")}
