@@ -38,10 +38,12 @@ enum {
 
 #define LOGS_PATH     "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
 #define TRACES_PATH   "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
-#define STREAM_WINDOW (1 << 20)  /* per-stream receive window */
-#define CONN_WINDOW   (4 << 20)  /* per-connection receive window */
-#define WBUF_MAX      (64 << 10) /* bytes gathered from nghttp2 before a write */
-#define AGAIN         (-2)
+#define STREAM_WINDOW (1 << 20)           /* per-stream receive window */
+#define CONN_WINDOW   (4 << 20)           /* per-connection receive window */
+#define WBUF_MAX      (64 << 10)          /* bytes gathered from nghttp2 before a write */
+#define AGAIN         (-2)                /* the socket is full: wait for EPOLLOUT */
+#define AGAIN_READ    (-3)                /* TLS needs the peer's bytes first: wait for EPOLLIN */
+#define IDLE_NS       (60 * 1000000000LL) /* a connection silent this long is closed */
 
 typedef struct gconn gconn;
 
@@ -65,7 +67,8 @@ struct gconn {
     ce_buf
         wbuf; /* bytes nghttp2 produced that the socket did not take yet (<= WBUF_MAX + a chunk) */
     size_t woff;
-    bool out_armed, dead;
+    bool out_armed, dead, read_wants_out;
+    int64_t last_rx; /* cer_mono_ns() of the last bytes read */
     ce_buf *sink;
     gconn *prev, *next;
 };
@@ -95,6 +98,7 @@ static ssize_t conn_read(gconn *c, void *buf, size_t n)
         if (k > 0)
             return k;
         int e = SSL_get_error(c->ssl, k);
+        c->read_wants_out = e == SSL_ERROR_WANT_WRITE; /* a handshake write the socket refused */
         if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
             return AGAIN;
         return e == SSL_ERROR_ZERO_RETURN ? 0 : -1;
@@ -117,7 +121,8 @@ static ssize_t conn_write(gconn *c, const void *buf, size_t n)
         if (k > 0)
             return k;
         int e = SSL_get_error(c->ssl, k);
-        return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? AGAIN : -1;
+        /* WANT_READ (a handshake waiting for the client): retried when bytes arrive */
+        return e == SSL_ERROR_WANT_WRITE ? AGAIN : e == SSL_ERROR_WANT_READ ? AGAIN_READ : -1;
     }
     ssize_t k = send(c->fd, buf, n, MSG_NOSIGNAL);
     if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
@@ -153,8 +158,8 @@ static void flush(gconn *c)
         if (c->wbuf.len == c->woff)
             break;
         ssize_t k = conn_write(c, c->wbuf.ptr + c->woff, c->wbuf.len - c->woff);
-        if (k == AGAIN) {
-            arm_out(c, true);
+        if (k == AGAIN || k == AGAIN_READ) {
+            arm_out(c, k == AGAIN);
             return;
         }
         if (k <= 0) {
@@ -165,7 +170,7 @@ static void flush(gconn *c)
         if (c->woff == c->wbuf.len)
             c->wbuf.len = c->woff = 0;
     }
-    arm_out(c, false);
+    arm_out(c, c->read_wants_out);
     if (!nghttp2_session_want_read(c->s) && !nghttp2_session_want_write(c->s))
         c->dead = true;
 }
@@ -542,6 +547,7 @@ static gconn *conn_new(relay_grpc *g, int fd, SSL *ssl)
     c->g = g;
     c->fd = fd;
     c->ssl = ssl;
+    c->last_rx = cer_mono_ns();
     ce_buf_init(&c->wbuf);
     nghttp2_option *opt = NULL;
     if (nghttp2_option_new(&opt) != 0) {
@@ -601,6 +607,7 @@ static void on_readable(gconn *c)
         ssize_t n = conn_read(c, buf, sizeof buf);
         if (n == AGAIN)
             break;
+        c->last_rx = cer_mono_ns();
         if (n <= 0 || nghttp2_session_mem_recv(c->s, buf, (size_t)n) < 0) {
             c->dead = true;
             return;
@@ -669,6 +676,15 @@ static void drain_ready(relay_grpc *g)
     }
 }
 
+/* Whether a stream of c waits for acknowledgements (then silence is expected). */
+static bool waiting(gconn *c)
+{
+    for (gstream *st = c->streams; st; st = st->next)
+        if (st->q->suspended && !st->q->answered)
+            return true;
+    return false;
+}
+
 static void *loop(void *arg)
 {
     relay_grpc *g = arg;
@@ -686,9 +702,10 @@ static void *loop(void *arg)
                 }
             } else {
                 gconn *c = p;
-                if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
-                    on_readable(c);
-                if (evs[i].events & EPOLLOUT)
+                if ((evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) ||
+                    ((evs[i].events & EPOLLOUT) && c->read_wants_out))
+                    on_readable(c); /* reads, then flushes */
+                else if (evs[i].events & EPOLLOUT)
                     flush(c);
             }
         }
@@ -707,8 +724,11 @@ static void *loop(void *arg)
                 flush(c);
             }
         }
+        int64_t now = cer_mono_ns();
         for (gconn *c = g->conns, *next; c; c = next) {
             next = c->next;
+            if (!c->dead && now - c->last_rx > IDLE_NS && !waiting(c))
+                c->dead = true; /* silent for a minute, nothing to answer: slowloris or idle */
             if (c->dead)
                 conn_free(c);
         }

@@ -336,6 +336,34 @@ def case_delivery_failure_is_unavailable():
         lsock.close()
 
 
+def case_silent_clients_cost_no_cpu():
+    """Connections that send nothing (cleartext, and TLS before its handshake) leave the event
+    loop asleep: no busy wait on a socket that is writable while TLS waits to read."""
+    r = Relay(tls=True)
+    try:
+        socks = [socket.create_connection(("127.0.0.1", r.port)) for _ in range(4)]
+        time.sleep(0.2)
+        tick = os.sysconf("SC_CLK_TCK")
+
+        def cpu():
+            f = open(f"/proc/{r.proc.pid}/stat").read().rsplit(")", 1)[1].split()
+            return (int(f[11]) + int(f[12])) / tick
+        c0 = cpu()
+        time.sleep(1.0)
+        used = cpu() - c0
+        check(used < 0.15, f"the relay used {used:.2f} s of CPU in 1 s with 4 silent clients")
+        for s_ in socks:  # still open: nothing was closed to save the CPU
+            try:
+                check(s_.recv(1, socket.MSG_DONTWAIT) != b"", "the relay closed a silent client")
+            except BlockingIOError:
+                pass
+        for s_ in socks:
+            s_.close()
+        r.stop()
+    finally:
+        r.close()
+
+
 def case_concurrent_streams_ack_local():
     """64 calls in flight on one HTTP/2 connection, each answered once its events are in the
     log (ack local): every one OK, every record stored once."""
