@@ -336,6 +336,67 @@ def case_delivery_failure_is_unavailable():
         lsock.close()
 
 
+def case_kafka_sdk_to_kafka():
+    """The SDK over gRPC to a relay on the Kafka binding (ack remote); the events read back
+    from the broker with `cerelay tail --kafka`. Needs the test broker (CER_KAFKA_BOOTSTRAP,
+    scripts/kafka.sh): fails without it."""
+    boot = os.environ.get("CER_KAFKA_BOOTSTRAP")
+    check(boot, "CER_KAFKA_BOOTSTRAP is not set: start the broker with 'scripts/kafka.sh start'")
+    topic = f"cerelay-test-grpc-{os.getpid()}-{time.time_ns()}"
+    r = Relay(binding=f"binding: kafka\nkafka:\n  brokers: [{boot}]\n  topic: {topic}\n"
+              "  linger_ms: 1\nbuffer:\n  type: memory\n", ack="remote")
+    try:
+        sdk_export(r)
+        r.stop()
+        out = subprocess.run([CERELAY, "tail", "--kafka", boot, "--topic", topic, "--count", "3"],
+                             capture_output=True, text=True, timeout=30)
+        evs = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+        types = sorted(e["type"] for e in evs)
+        check(types == ["eventzr.llm.usage.v1", "io.opentelemetry.log", "io.opentelemetry.log"],
+              f"events from Kafka: {types} {out.stderr}")
+        usage = [e for e in evs if e["type"] == "eventzr.llm.usage.v1"][0]["data"]
+        check(usage["model"] == "gpt-4o" and usage["inputTokens"] == 12, f"usage: {usage}")
+    finally:
+        r.close()
+
+
+def case_sigterm_answers_requests_in_flight():
+    """SIGTERM while a request waits for its acknowledgement (an HTTP destination answering
+    after 1 s): the relay sends GOAWAY, still answers the request OK, then exits 0."""
+    import http.server
+    import threading
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            time.sleep(1.0)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Slow)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    r = Relay(binding=f"binding: http\nhttp:\n  endpoint: http://127.0.0.1:"
+              f"{srv.server_address[1]}/sink\n  batch_size: 1\nbuffer:\n  type: memory\n",
+              ack="remote")
+    try:
+        res = {}
+        t = threading.Thread(target=lambda: res.update(
+            r=call(r.target, LOGS, logs_request(["in flight"]).SerializeToString())))
+        t.start()
+        time.sleep(0.4)
+        r.proc.send_signal(signal.SIGTERM)
+        t.join(15)
+        code, det, _, _ = res.get("r", ("NO ANSWER", "", None, None))
+        check(code == "OK", f"the request in flight: {code} {det}")
+        check(r.proc.wait(timeout=20) == 0, "clean exit")
+    finally:
+        r.close()
+        srv.shutdown()
+
+
 def case_silent_clients_cost_no_cpu():
     """Connections that send nothing (cleartext, and TLS before its handshake) leave the event
     loop asleep: no busy wait on a socket that is writable while TLS waits to read."""
