@@ -3,9 +3,9 @@
  * For each mode and rate, this program starts `cerelay run` (catalog off, one fixed topic
  * created beforehand with 4 partitions), consumes the topic from its start with a librdkafka
  * consumer, and drives `cerelay gen --profile llm --rate R --http ... --mode batch
- * --batch-size 50` for the duration. Freshness of a record = the time the consumer got it −
- * the event's own `time` (ce_time header; gen stamps the wall clock), same machine, same clock.
- * The first second of load is left out (connections, metadata, topic leaders).
+ * --batch-size 50` for the duration (one gen per 4,000 events/s). Freshness of a record = the time
+ * the consumer got it − the event's own `time` (ce_time header; gen stamps the wall clock), same
+ * machine, same clock. The first second of load is left out (connections, metadata, topic leaders).
  * Usage: bench_freshness [--rates 5000,20000] [--duration S] [--setups ab] [--cerelay PATH]
  *        (broker: CER_KAFKA_BOOTSTRAP, default 127.0.0.1:9092) */
 #include <errno.h>
@@ -108,8 +108,8 @@ static int create_topic(const char *boot, const char *topic, int parts)
     if (ev) {
         const rd_kafka_CreateTopics_result_t *res = rd_kafka_event_CreateTopics_result(ev);
         size_t n;
-        const rd_kafka_topic_result_t **tr = res ? rd_kafka_CreateTopics_result_topics(res, &n)
-                                                 : NULL;
+        const rd_kafka_topic_result_t **tr =
+            res ? rd_kafka_CreateTopics_result_topics(res, &n) : NULL;
         rc = tr && n == 1 && rd_kafka_topic_result_error(tr[0]) == 0 ? 0 : -1;
         if (rc)
             fprintf(stderr, "bench_freshness: create %s: %s\n", topic,
@@ -150,23 +150,36 @@ static void consumer_stop(consumer *c)
     rd_kafka_destroy(c->rk);
 }
 
-/* Run `cerelay gen` for `duration` seconds at `rate` into the relay; returns its exit status. */
+/* Run `cerelay gen` for `duration` seconds at `rate` into the relay, split over one gen
+ * process per 4,000 events/s (one gen posts one batch at a time, so one process cannot offer
+ * much more than that under ack: local); returns 0 when every gen delivered everything. */
 static int run_gen(const char *bin, int port, long rate, double duration)
 {
     char url[64], r[32], d[32];
+    int procs = (int)((rate + 3999) / 4000);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/events", port);
-    snprintf(r, sizeof r, "%ld", rate);
+    snprintf(r, sizeof r, "%ld", rate / procs);
     snprintf(d, sizeof d, "%.0fs", duration);
-    pid_t pid = fork();
-    if (pid == 0) {
-        execl(bin, bin, "gen", "--profile", "llm", "--rate", r, "--duration", d, "--http", url,
-              "--mode", "batch", "--batch-size", "50", "-q", (char *)NULL);
-        _exit(127);
+    pid_t pids[64];
+    int n = 0, bad = 0;
+    for (int i = 0; i < procs && i < 64; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            execl(bin, bin, "gen", "--profile", "llm", "--rate", r, "--duration", d, "--http", url,
+                  "--mode", "batch", "--batch-size", "50", "-q", (char *)NULL);
+            _exit(127);
+        }
+        if (pid > 0)
+            pids[n++] = pid;
+        else
+            bad++;
     }
-    int st = 0;
-    if (pid < 0 || waitpid(pid, &st, 0) != pid)
-        return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    for (int i = 0; i < n; i++) {
+        int st = 0;
+        if (waitpid(pids[i], &st, 0) != pids[i] || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            bad++;
+    }
+    return bad ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -183,9 +196,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--cerelay") && i + 1 < argc)
             bin = argv[++i];
         else {
-            fprintf(stderr,
-                    "usage: bench_freshness [--rates R1,R2] [--duration S] [--setups ab] "
-                    "[--cerelay PATH]\n");
+            fprintf(stderr, "usage: bench_freshness [--rates R1,R2] [--duration S] [--setups ab] "
+                            "[--cerelay PATH]\n");
             return 2;
         }
     }
@@ -225,8 +237,8 @@ int main(int argc, char **argv)
             if (!strchr(setups, S[s].id))
                 continue;
             char topic[96], cfg[4200], log[4200], yaml[8192], extra[4400];
-            snprintf(topic, sizeof topic, "cerelay-bench-fresh-%d-%c-%ld", (int)getpid(),
-                     S[s].id, rate);
+            snprintf(topic, sizeof topic, "cerelay-bench-fresh-%d-%c-%ld", (int)getpid(), S[s].id,
+                     rate);
             if (create_topic(boot, topic, 4) != 0) {
                 failures++;
                 continue;

@@ -48,7 +48,12 @@ extern "C" {
  *   buffer.max_bytes        disk buffer cap                                       [1073741824]
  *   buffer.when_full        block | drop_oldest                                   [block]
  *   buffer.fsync            always | interval | never                             [always]
- *   buffer.partitions       buffer partitions (order is kept per key)             [4]
+ *   buffer.forget_after_persist  true: once an event's persisted callback fired, its
+ *                           opaque is forgotten and it gets no delivery callback (outcomes
+ *                           are counted in the stats, dead letters logged), so a backlog
+ *                           of any size costs no memory per event              [false]
+ *   buffer.partitions       buffer partitions: each append pass fsyncs each one it
+ *                           touches; an existing buffer keeps its count           [1]
  *   queue.max_bytes         memory cap: events held (queued, or handed to the destination
  *                           and not yet final; with the disk buffer, until persisted) plus
  *                           librdkafka's own queue, which gets a quarter of it unless

@@ -197,6 +197,8 @@ static void on_persisted(void *opaque, int err, const char *reason)
     cer_emitter *em = t->em;
     if (err) {
         em_note_persisted(em, t, err);
+        if (em_forgets_after_persist(em))
+            t->opaque = NULL; /* the caller was told through on_persisted */
         em_finish(em, t, err, reason);
         return;
     }
@@ -207,7 +209,8 @@ static void on_persisted(void *opaque, int err, const char *reason)
     part *P = &b->parts[t->partition];
     if (t->offset + 1 > P->end)
         P->end = t->offset + 1;
-    int rc = b->c->on_delivery ? ack_push(P, t->offset, t->opaque) : 0;
+    int rc =
+        b->c->on_delivery && !b->c->forget_after_persist ? ack_push(P, t->offset, t->opaque) : 0;
     b->avg_bytes = b->avg_bytes * 0.99 + (double)t->bytes * 0.01;
     pthread_mutex_unlock(&b->mu);
     if (rc)
@@ -575,7 +578,15 @@ int em_buffer_open(em_buffer **out, cer_emitter *em, const em_conf *c, char *err
         return rc;
     }
     b->log = cer_sink_log_handle(b->wlog.s);
-    rc = cer_log_topic_create(b->log, TOPIC, b->np, why, sizeof why);
+    /* A buffer made by an earlier run keeps its partition count, whatever the setting says
+     * now: reading fewer partitions would strand their events. */
+    int32_t have = cer_log_topic_partitions(b->log, TOPIC);
+    if (have > 0 && have != b->np) {
+        em_log(em, 6, "disk buffer %s has %d partitions (buffer.partitions is %d): keeping %d",
+               c->buffer_dir, (int)have, b->np, (int)have);
+        b->np = have;
+    }
+    rc = have > 0 ? 0 : cer_log_topic_create(b->log, TOPIC, b->np, why, sizeof why);
     if (rc == 0)
         rc = cer_log_group_open(&b->grp, c->buffer_dir, "forwarder", why, sizeof why);
     b->parts = calloc((size_t)b->np, sizeof *b->parts);

@@ -20,7 +20,7 @@ cer_emitter_conf *cer_emitter_conf_new(void)
     c->c.http_flush_ms = 5000;
     c->c.log_partitions = 1;
     c->c.buffer_max = (uint64_t)1 << 30;
-    c->c.buffer_partitions = 4;
+    c->c.buffer_partitions = 1;
     c->c.queue_max = (uint64_t)64 << 20;
     return c;
 }
@@ -228,6 +228,15 @@ int cer_emitter_conf_set(cer_emitter_conf *conf, const char *key, const char *v,
             c->buffer_max = u;
         else
             c->queue_max = u;
+        return 0;
+    }
+    if (strcmp(key, "buffer.forget_after_persist") == 0) {
+        if (strcmp(v, "true") == 0)
+            c->forget_after_persist = true;
+        else if (strcmp(v, "false") == 0)
+            c->forget_after_persist = false;
+        else
+            return bad(errstr, n, key, "expected true or false, not '%s'", v);
         return 0;
     }
     if (strcmp(key, "buffer.when_full") == 0) {

@@ -65,6 +65,11 @@ static size_t event_bytes(const ce_event *ev)
 
 /* ---- final outcomes ----------------------------------------------------------------------- */
 
+bool em_forgets_after_persist(const cer_emitter *em)
+{
+    return em->c.forget_after_persist && em->c.on_persisted;
+}
+
 void em_release(cer_emitter *em, size_t bytes)
 {
     pthread_mutex_lock(&em->mu);

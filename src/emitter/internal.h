@@ -33,6 +33,7 @@ typedef struct em_conf {
     char *buffer_dir, *buffer_fsync;
     uint64_t buffer_max;
     bool drop_oldest;
+    bool forget_after_persist; /* no delivery callback once persisted (O(1) memory per event) */
     int buffer_partitions;
     uint64_t queue_max;
     char *dlq_dir;
@@ -73,6 +74,7 @@ bool em_kafka_prop_set(const em_conf *c, const char *name);
  * buffer.dir/dead-letter with the disk buffer. Returns 0 once it is stored (fsynced),
  * CE_EINVAL when none is configured, CE_EIO. Thread-safe. */
 int em_dead_letter(cer_emitter *em, ce_event *ev, const char *reason);
+bool em_forgets_after_persist(const cer_emitter *em);
 /* Bytes of an event no longer held in memory (persisted to the disk buffer). */
 void em_release(cer_emitter *em, size_t bytes);
 

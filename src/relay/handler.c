@@ -34,8 +34,29 @@ req *relay_req_new(relay *r, int kind, struct MHD_Connection *conn, const char *
     snprintf(q->url, sizeof q->url, "%s", url);
     ce_buf_init(&q->body);
     ce_buf_init(&q->out);
+    /* A request's own state counts against limits.max_memory_bytes too: under ack: remote it
+     * lives until its last event's delivery report, however long the destination is away. */
+    atomic_fetch_add(&r->body_bytes, sizeof *q);
     atomic_fetch_add(&r->metrics.requests, 1);
     return q;
+}
+
+bool relay_req_add_header(req *q, ce_slice name, ce_slice value)
+{
+    if (q->nhdrs == q->hcap) {
+        size_t ncap = q->hcap ? q->hcap * 2 : 16;
+        if (ncap > RELAY_MAX_HEADERS)
+            return false;
+        ce_header *n = realloc(q->hdrs, sizeof *n * ncap);
+        if (!n)
+            return false;
+        q->hdrs = n;
+        q->hcap = ncap;
+    }
+    q->hdrs[q->nhdrs].name = name;
+    q->hdrs[q->nhdrs].value = value;
+    q->nhdrs++;
+    return true;
 }
 
 void relay_req_unref(req *q)
@@ -47,6 +68,7 @@ void relay_req_unref(req *q)
         return;
     relay_req_drop_body(q);
     ce_buf_free(&q->out);
+    atomic_fetch_sub(&q->r->body_bytes, sizeof *q);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cv);
     free(q);
@@ -57,6 +79,9 @@ void relay_req_drop_body(req *q)
     atomic_fetch_sub(&q->r->body_bytes, q->body_counted);
     q->body_counted = 0;
     ce_buf_free(&q->body);
+    free(q->hdrs); /* they borrow from the connection, which is done with them too */
+    q->hdrs = NULL;
+    q->nhdrs = q->hcap = 0;
 }
 
 const char *relay_req_header(const req *q, const char *name)
@@ -481,6 +506,9 @@ void relay_on_persisted(void *ctx, void *opaque, int err)
     if (q && r->ack == CER_CONFIG_ACK_LOCAL) {
         q->local_ack = true;
         settle(q, err, err ? "the durable append to the disk buffer failed" : NULL);
+        /* buffer.forget_after_persist (set for ack: local): no delivery callback follows, so
+         * the event's reference on the request ends here */
+        relay_req_unref(q);
     }
 }
 
@@ -537,13 +565,13 @@ static void handle_metrics(req *q)
     metrics_render(&q->r->metrics, q->r->em, &b);
     cer_pipeline_metrics(relay_pipeline(q->r), &b);
     char tmp[512];
-    int n = snprintf(tmp, sizeof tmp,
-                     "# HELP cerelay_request_body_bytes Request bodies held in memory now\n"
-                     "# TYPE cerelay_request_body_bytes gauge\ncerelay_request_body_bytes %llu\n"
-                     "# HELP cerelay_memory_limit_bytes limits.max_memory_bytes\n"
-                     "# TYPE cerelay_memory_limit_bytes gauge\ncerelay_memory_limit_bytes %llu\n",
-                     atomic_load(&q->r->body_bytes),
-                     (unsigned long long)q->r->cfg.limits.max_memory_bytes);
+    int n = snprintf(
+        tmp, sizeof tmp,
+        "# HELP cerelay_request_body_bytes Request bodies and request state held in memory now\n"
+        "# TYPE cerelay_request_body_bytes gauge\ncerelay_request_body_bytes %llu\n"
+        "# HELP cerelay_memory_limit_bytes limits.max_memory_bytes\n"
+        "# TYPE cerelay_memory_limit_bytes gauge\ncerelay_memory_limit_bytes %llu\n",
+        atomic_load(&q->r->body_bytes), (unsigned long long)q->r->cfg.limits.max_memory_bytes);
     ce_buf_append(&b, tmp, (size_t)n);
     relay_respond(q, MHD_HTTP_OK, "text/plain; version=0.0.4", b.ptr ? b.ptr : "", b.len, NULL,
                   NULL);
@@ -621,8 +649,8 @@ unsigned relay_request(relay *r, int kind, const char *method, const char *url,
     size_t hbytes = 0;
     for (size_t i = 0; i < nhdrs; i++) {
         hbytes += hdrs[i].name.len + hdrs[i].value.len;
-        if (q->nhdrs < sizeof q->hdrs / sizeof q->hdrs[0])
-            q->hdrs[q->nhdrs++] = hdrs[i];
+        if (!relay_req_add_header(q, hdrs[i].name, hdrs[i].value))
+            q->header_too_big = true;
     }
     q->header_too_big = hbytes > RELAY_MAX_HEADER_BYTES;
     const cer_config *live = relay_live(r);

@@ -51,13 +51,8 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
 {
     req *q = cls;
     size_t kl = strlen(k), vl = v ? strlen(v) : 0;
-    if (q->nhdrs < sizeof q->hdrs / sizeof q->hdrs[0]) {
-        q->hdrs[q->nhdrs].name = (ce_slice){k, kl};
-        q->hdrs[q->nhdrs].value = (ce_slice){v ? v : "", vl};
-        q->nhdrs++;
-    } else {
+    if (!relay_req_add_header(q, (ce_slice){k, kl}, (ce_slice){v ? v : "", vl}))
         q->header_too_big = true; /* more fields than we keep */
-    }
     q->header_bytes += kl + vl;
     return MHD_YES;
 }

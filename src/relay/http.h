@@ -32,8 +32,8 @@ typedef struct req {
     ce_buf body;
     size_t body_counted; /* bytes of body added to r->body_bytes */
     bool too_big, header_too_big, overloaded;
-    ce_header hdrs[256];
-    size_t nhdrs, header_bytes;
+    ce_header *hdrs; /* while the request is handled; freed with the body */
+    size_t nhdrs, hcap, header_bytes;
     /* the answer, stored by respond() and sent by the transport */
     bool has_resp;
     unsigned status;
@@ -61,6 +61,11 @@ typedef struct req {
     struct req *ready_next; /* the transport's list of resumed requests */
     char detail[256];       /* the last problem's detail (grpc-message) */
 } req;
+
+/* Keep header `name: value` (borrowed) while the request is handled; false when the request
+ * has more fields than the relay keeps (RELAY_MAX_HEADERS) or memory ran out. */
+bool relay_req_add_header(req *q, ce_slice name, ce_slice value);
+#define RELAY_MAX_HEADERS 256
 
 /* handler.c */
 req *relay_req_new(relay *r, int kind, struct MHD_Connection *conn, const char *method,

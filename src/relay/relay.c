@@ -268,6 +268,10 @@ static int emitter_conf(const cer_config *cfg, cer_emitter_conf *c, char *err, s
             rc = cset(c, "buffer.dir", cfg->buffer.dir, err, n);
         if (!rc && cfg->buffer.max_bytes)
             rc = cset_u(c, "buffer.max_bytes", cfg->buffer.max_bytes, err, n);
+        /* ack: local answers on the persisted callback, so nothing is left to wait for: the
+         * request's state is freed then, and a backlog of any size costs no memory per event */
+        if (!rc && cfg->ack == CER_CONFIG_ACK_LOCAL)
+            rc = cset(c, "buffer.forget_after_persist", "true", err, n);
         if (!rc)
             rc = cset(c, "buffer.when_full",
                       cfg->buffer.when_full == CER_CONFIG_WHEN_FULL_DROP_OLDEST ? "drop_oldest"

@@ -674,7 +674,14 @@ TEST(disk_buffer_full_drop_oldest_and_block)
  * partition, the buffer's position never moved past it and the event stayed in the buffer
  * until something else arrived. A backlog of exactly 256 events in one buffer partition makes
  * the boundary deterministic: the whole backlog is read and submitted in one pass. */
+static void fill_backlog_parts(const char *bufdir, int n, const char *parts, int tenants);
+
 static void fill_backlog(const char *bufdir, int n)
+{
+    fill_backlog_parts(bufdir, n, "1", 1);
+}
+
+static void fill_backlog_parts(const char *bufdir, int n, const char *parts, int tenants)
 {
     cer_emitter_conf *c = cer_emitter_conf_new();
     set(c, "binding", "kafka");
@@ -683,7 +690,7 @@ static void fill_backlog(const char *bufdir, int n)
     set(c, "buffer", "disk");
     set(c, "buffer.dir", bufdir);
     set(c, "buffer.fsync", "never");
-    set(c, "buffer.partitions", "1");
+    set(c, "buffer.partitions", parts);
     static outcome o;
     memset(&o, 0, sizeof o);
     cer_emitter_conf_set_callbacks(c, NULL, on_persisted, NULL, &o);
@@ -692,7 +699,9 @@ static void fill_backlog(const char *bufdir, int n)
     CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
     cer_emitter_conf_destroy(c);
     for (int i = 1; i <= n; i++) {
-        ce_event *e = make_event(i, "tenant-a");
+        char tenant[32];
+        snprintf(tenant, sizeof tenant, "tenant-%d", i % tenants);
+        ce_event *e = make_event(i, tenant);
         CHECK_EQ_INT(cer_emitter_emit(em, e, NULL, err, sizeof err), 0);
         ce_event_destroy(e);
     }
@@ -1033,5 +1042,33 @@ TEST(disk_buffer_out_of_order_outcomes_all_reported)
     for (int i = 1; i <= 1000; i++)
         CHECK_EQ_INT(o.seen[i], 1);
     CHECK_EQ_INT(count_log(dest, "out", 4), 1000);
+    rm_rf(dir);
+}
+
+/* A buffer written with 4 partitions (the old default) and reopened with the new default of 1
+ * keeps its 4: every event of every partition is delivered, none stranded. */
+TEST(disk_buffer_keeps_its_partition_count)
+{
+    const char *dir = mkdir_tmp();
+    char bufdir[300], dest[300];
+    snprintf(bufdir, sizeof bufdir, "%s/buffer", dir);
+    snprintf(dest, sizeof dest, "%s/dest", dir);
+    fill_backlog_parts(bufdir, 200, "4", 16);
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "log");
+    set(c, "log.dir", dest);
+    set(c, "log.topic", "out");
+    set(c, "buffer", "disk");
+    set(c, "buffer.dir", bufdir);
+    cer_emitter *em;
+    char err[256];
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    CHECK_EQ_INT(cer_emitter_flush(em, 10000), 0);
+    cer_emitter_stats st;
+    cer_emitter_stats_get(em, &st);
+    CHECK_EQ_INT(st.delivered, 200);
+    cer_emitter_destroy(em, 1000);
+    CHECK_EQ_INT(count_log(dest, "out", 1), 200);
     rm_rf(dir);
 }
