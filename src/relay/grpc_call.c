@@ -268,13 +268,19 @@ static void process(gstream *st)
         memmove(q->body.ptr, q->body.ptr + 5, mlen);
         q->body.len = mlen;
     }
-    size_t n = 0;
-    q->hdrs[n++] = (ce_header){{"Content-Type", 12}, {"application/x-protobuf", 22}};
+    bool ok = relay_req_add_header(q, (ce_slice){"Content-Type", 12},
+                                   (ce_slice){"application/x-protobuf", 22});
     if (gz)
-        q->hdrs[n++] = (ce_header){{"Content-Encoding", 16}, {"gzip", 4}};
+        ok = ok &&
+             relay_req_add_header(q, (ce_slice){"Content-Encoding", 16}, (ce_slice){"gzip", 4});
     if (st->auth[0])
-        q->hdrs[n++] = (ce_header){{"Authorization", 13}, {st->auth, strlen(st->auth)}};
-    q->nhdrs = n;
+        ok = ok && relay_req_add_header(q, (ce_slice){"Authorization", 13},
+                                        (ce_slice){st->auth, strlen(st->auth)});
+    if (!ok) {
+        answer_status(st, GRPC_RESOURCE_EXHAUSTED, "out of memory", 1);
+        relay_req_drop_body(q);
+        return;
+    }
     relay_handle(q);
     relay_req_drop_body(q); /* the events were copied */
     if (!q->suspended)
