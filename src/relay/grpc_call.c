@@ -229,11 +229,15 @@ static void process(gstream *st)
         snprintf(d, sizeof d,
                  "unknown method %.96s (this listener serves " LOGS_PATH " and " TRACES_PATH ")",
                  st->path);
-        answer_status(st, GRPC_UNIMPLEMENTED, d, -1);
+        relay_problem(q, CER_REASON_NOT_FOUND, d, NULL); /* counted and logged; UNIMPLEMENTED */
+        relay_req_drop_body(q);
+        relay_grpc__answer(st);
         return;
     }
     if (strncasecmp(st->ctype, "application/grpc", 16) != 0) {
         nghttp2_nv nv[] = {NV(":status", "415")};
+        atomic_fetch_add(&q->r->metrics.rejected[CER_REASON_MEDIA_TYPE], 1);
+        relay_req_drop_body(q);
         nghttp2_submit_response(st->c->s, st->id, nv, 1, NULL);
         return;
     }
@@ -254,7 +258,9 @@ static void process(gstream *st)
         else if ((uint64_t)mlen + 5 < len)
             bad = "more than one gRPC message in a unary request";
         if (bad) {
-            answer_status(st, GRPC_INVALID_ARGUMENT, bad, -1);
+            relay_problem(q, CER_REASON_MALFORMED, bad, NULL); /* INVALID_ARGUMENT */
+            relay_req_drop_body(q);
+            relay_grpc__answer(st);
             return;
         }
         gz = b[0] == 1;
@@ -262,6 +268,8 @@ static void process(gstream *st)
             char d[160];
             snprintf(d, sizeof d, "grpc-encoding '%.32s' is not supported (gzip, identity)",
                      st->enc);
+            atomic_fetch_add(&q->r->metrics.rejected[CER_REASON_MEDIA_TYPE], 1);
+            relay_req_drop_body(q);
             answer_status(st, GRPC_UNIMPLEMENTED, d, -1);
             return;
         }
