@@ -397,6 +397,41 @@ def case_sigterm_answers_requests_in_flight():
         srv.shutdown()
 
 
+def case_default_port_taken_is_a_warning():
+    """listen.otlp_grpc unset: 127.0.0.1:4317. When that port is taken the relay starts anyway
+    (the other listeners work) and says so; an address that is set and taken stops the start."""
+    blocker = socket.socket()
+    try:
+        blocker.bind(("127.0.0.1", 4317))
+        blocker.listen(1)
+    except OSError:
+        pass  # taken by someone else already: the same situation
+    d = tempfile.mkdtemp(prefix="cer_grpc_")
+    try:
+        cfg = os.path.join(d, "cfg.yaml")
+        with open(cfg, "w") as f:
+            f.write(f"binding: log\nlog:\n  dir: {d}/log\nlisten:\n  events: 127.0.0.1:0\n"
+                    "  otlp: \"\"\nlogging:\n  level: warn\n")
+        p = subprocess.Popen([CERELAY, "run", "-c", cfg, "--print-addresses"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lines = [p.stdout.readline() for _ in range(3)]
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=20)
+        check(p.returncode == 0, f"exit {p.returncode}: {err}")
+        check(lines[0].startswith("events http://127.0.0.1:"), f"ready lines: {lines}")
+        check(lines[2].strip() == "grpc disabled", f"ready lines: {lines}")
+        check("127.0.0.1:4317 is in use" in err, f"the warning: {err}")
+        text = open(cfg).read().replace('  otlp: ""\n', '  otlp: ""\n  otlp_grpc: 127.0.0.1:4317\n')
+        open(cfg, "w").write(text)
+        r = subprocess.run([CERELAY, "run", "-c", cfg], capture_output=True, text=True,
+                           timeout=20)
+        check(r.returncode == 2 and "cannot listen on 127.0.0.1:4317" in r.stderr,
+              f"set and taken: exit {r.returncode}: {r.stderr}")
+    finally:
+        blocker.close()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def case_silent_clients_cost_no_cpu():
     """Connections that send nothing (cleartext, and TLS before its handshake) leave the event
     loop asleep: no busy wait on a socket that is writable while TLS waits to read."""
