@@ -170,6 +170,21 @@ static void conn_free(gconn *c)
     free(c);
 }
 
+/* A plain HTTP/1 answer (best effort, then the connection closes) saying what this port is. */
+static void http1_hint(gconn *c)
+{
+    static const char body[] = "This port speaks OTLP/gRPC (HTTP/2). OTLP/HTTP is served on "
+                               "listen.otlp (by default 127.0.0.1:4318).\n";
+    char msg[320];
+    int n = snprintf(msg, sizeof msg,
+                     "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                     sizeof body - 1, body);
+    if (n > 0 && conn_write(c, msg, (size_t)n) < 0) {
+        /* the client is gone: nothing to tell */
+    }
+}
+
 static void on_readable(gconn *c)
 {
     uint8_t buf[16384];
@@ -178,7 +193,10 @@ static void on_readable(gconn *c)
         if (n == AGAIN)
             break;
         c->last_rx = cer_mono_ns();
-        if (n <= 0 || nghttp2_session_mem_recv(c->s, buf, (size_t)n) < 0) {
+        ssize_t rv = n > 0 ? nghttp2_session_mem_recv(c->s, buf, (size_t)n) : -1;
+        if (rv == NGHTTP2_ERR_BAD_CLIENT_MAGIC && n > 0 && buf[0] >= 'A' && buf[0] <= 'Z')
+            http1_hint(c); /* an OTLP/HTTP client on the gRPC port */
+        if (rv < 0) {
             c->dead = true;
             return;
         }
@@ -221,7 +239,8 @@ static void on_accept(relay_grpc *g)
             conn_free(c);
             continue;
         }
-        relay_grpc__flush(c); /* the server's SETTINGS (with TLS: once the handshake allows) */
+        /* the server's SETTINGS go out with the first answer to the client's bytes, so that an
+         * HTTP/1 client can still be told in HTTP/1 where it is (http1_hint) */
     }
 }
 

@@ -217,6 +217,13 @@ def case_garbage_is_invalid_argument():
         check(code == "INVALID_ARGUMENT", f"garbage: {code} {det}")
         code, det, _, _ = call(r.target, TRACES, b"\x0a\x05\x0a")  # truncated
         check(code == "INVALID_ARGUMENT", f"truncated: {code} {det}")
+        # an OTLP/HTTP client on the gRPC port is told where it should go
+        import http.client
+        hc = http.client.HTTPConnection("127.0.0.1", r.port, timeout=5)
+        hc.request("POST", "/v1/logs", body=b"{}", headers={"Content-Type": "application/json"})
+        resp = hc.getresponse()
+        check(resp.status == 400 and b"listen.otlp" in resp.read(), f"HTTP/1: {resp.status}")
+        hc.close()
         code, det, _, _ = call(r.target, "/opentelemetry.proto.collector.metrics.v1."
                                "MetricsService/Export", b"")
         check(code == "UNIMPLEMENTED", f"metrics: {code} {det}")
