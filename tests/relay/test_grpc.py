@@ -258,6 +258,12 @@ def case_overload_is_resource_exhausted_with_retry_info():
         check(code == "RESOURCE_EXHAUSTED", f"overload: {code} {det}")
         check(tr.get("grpc-retry-pushback-ms") == "1000", f"pushback trailer: {tr}")
         check("grpc-status-details-bin" in tr, f"RetryInfo in google.rpc.Status: {tr}")
+        from google.rpc import error_details_pb2, status_pb2
+        st = status_pb2.Status.FromString(tr["grpc-status-details-bin"])
+        check(st.code == 8 and "max_memory_bytes" in st.message, f"google.rpc.Status: {st}")
+        ri = error_details_pb2.RetryInfo()
+        check(len(st.details) == 1 and st.details[0].Unpack(ri), f"details: {st.details}")
+        check(ri.retry_delay.seconds == 1, f"RetryInfo: {ri}")
         # the request's bytes were released: a small request passes again
         code, det, _, _ = call(r.target, LOGS, logs_request(["small"]).SerializeToString())
         check(code == "OK", f"after overload: {code} {det}")
