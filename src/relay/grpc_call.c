@@ -365,22 +365,29 @@ static int on_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8_t 
         return 0;
     req *q = st->q;
     relay *r = q->r;
-    if (q->too_big || q->overloaded || q->header_too_big)
+    if (q->header_too_big)
         return 0; /* answered once the request ends; the bytes are dropped */
     uint64_t max = relay_live(r)->limits.max_body_bytes;
-    const uint8_t *b = (const uint8_t *)q->body.ptr;
-    if (q->body.len + len > max + 5 ||
-        (q->body.len >= 5 &&
-         ((uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4]) > max)) {
+    if (q->body.len + len > max + 5) {
         q->too_big = true;
     } else if (relay_over_memory(r, len) || ce_buf_append(&q->body, data, len) != 0) {
         q->overloaded = true;
-    } else if (q->body.cap > q->body_counted) {
-        atomic_fetch_add(&r->body_bytes, q->body.cap - q->body_counted);
-        q->body_counted = q->body.cap;
+    } else {
+        if (q->body.cap > q->body_counted) {
+            atomic_fetch_add(&r->body_bytes, q->body.cap - q->body_counted);
+            q->body_counted = q->body.cap;
+        }
+        const uint8_t *b = (const uint8_t *)q->body.ptr;
+        if (q->body.len >= 5 &&
+            ((uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4]) > max)
+            q->too_big = true; /* the prefix declares more than the limit */
     }
-    if (q->too_big || q->overloaded)
+    if (q->too_big || q->overloaded) {
+        /* answer now (RESOURCE_EXHAUSTED): the client stops sending when it sees the trailers;
+         * whatever still arrives for this stream is dropped */
         relay_req_drop_body(q);
+        process(st);
+    }
     return 0;
 }
 

@@ -244,6 +244,11 @@ def case_too_large_is_resource_exhausted():
         check(code == "RESOURCE_EXHAUSTED", f"too large: {code} {det}")
         check("max_body_bytes" in det, f"detail names the limit: {det}")
         check("grpc-retry-pushback-ms" not in tr, "too large is not retryable")
+        # 32 MiB declared: answered from its first bytes, without reading the rest
+        t0 = time.time()
+        code, det, _, _ = call(r.target, TRACES, b"\x0a" * (32 << 20))
+        check(code == "RESOURCE_EXHAUSTED", f"32 MiB: {code} {det}")
+        check(time.time() - t0 < 10, f"32 MiB answered in {time.time() - t0:.1f} s")
         r.stop()
     finally:
         r.close()
