@@ -6,7 +6,7 @@
 #   scripts/deps.sh [--check] [GROUP...]
 #
 # Groups: build (compile cerelay), format (clang-format), fuzz (clang, libFuzzer), bench
-# (baseline JSON libraries), test (the suite's peers: Python, Go, the Kafka broker's JDK), deb
+# (baseline JSON libraries, h2load), test (the suite's peers: Python, Go, the Kafka broker's JDK), deb
 # (Debian packaging tools); default: all of them. --check lists what is missing and exits 1,
 # installing nothing. Without root (or sudo) it stops with one line saying what to run.
 set -euo pipefail
@@ -17,7 +17,7 @@ declare -A GROUP=(
            protobuf-c-compiler"
   [format]="clang-format"
   [fuzz]="clang llvm libclang-rt-14-dev"
-  [bench]="libcjson-dev libjansson-dev"
+  [bench]="libcjson-dev libjansson-dev nghttp2-client"
   [test]="python3 python3-confluent-kafka default-jdk-headless maven openssl time zsh"
   [deb]="dpkg-dev fakeroot"
 )
