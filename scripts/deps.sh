@@ -5,9 +5,9 @@
 #
 #   scripts/deps.sh [--check] [GROUP...]
 #
-# Groups: build (compile cerelay), format (clang-format), fuzz (clang, libFuzzer), bench
-# (baseline JSON libraries, h2load), test (the suite's peers: Python, Go, the Kafka broker's JDK), deb
-# (Debian packaging tools); default: all of them. --check lists what is missing and exits 1,
+# Groups: build (compile cerelay), format (clang-format), fuzz (clang, libFuzzer), bench (JSON
+# baselines, h2load), test (the suite's peers: Python, Go, the Kafka broker's JDK), deb (Debian
+# packaging tools); default: all of them. --check lists what is missing and exits 1,
 # installing nothing. Without root (or sudo) it stops with one line saying what to run.
 set -euo pipefail
 
