@@ -1,20 +1,15 @@
-/* Freshness histograms for `cerelay tail --stats` (see fresh.h). */
-#include <math.h>
+/* Freshness histograms for `cerelay tail --stats` (see fresh.h); the tenant rule and the
+ * histogram are the relay's own (src/pipeline/fresh.c). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/fresh.h"
 
-/* Bucket i holds ages in [G^i - 1, G^(i+1) - 1) ms, G = 1.02; the last one everything above
- * (~ 10^10 ms, four months). */
-#define GROWTH 1.02
-enum { NBUCKETS = 1165, NAME_MAX_LEN = 128 };
-
 typedef struct series {
-    char type[NAME_MAX_LEN], tenant[NAME_MAX_LEN];
+    char type[CER_FRESH_NAME_MAX], tenant[CER_FRESH_NAME_MAX];
     uint64_t n, future; /* future: event time after the consume time (clock skew) */
     int64_t max_ms;
-    uint32_t b[NBUCKETS];
+    uint64_t b[CER_FRESH_NBUCKETS]; /* ages in ms (pipeline/fresh.h) */
 } series;
 
 struct fresh {
@@ -37,18 +32,6 @@ void fresh_destroy(fresh *f)
     free(f);
 }
 
-static int bucket_of(int64_t ms)
-{
-    int i = (int)(log((double)ms + 1) / log(GROWTH));
-    return i < 0 ? 0 : i >= NBUCKETS ? NBUCKETS - 1 : i;
-}
-
-/* Midpoint of a bucket, in ms. */
-static double bucket_value(int i)
-{
-    return (pow(GROWTH, i) + pow(GROWTH, i + 1)) / 2 - 1;
-}
-
 static series *find(fresh *f, ce_slice type, ce_slice tenant)
 {
     for (int i = 0; i < f->n; i++)
@@ -56,9 +39,10 @@ static series *find(fresh *f, ce_slice type, ce_slice tenant)
             strlen(f->s[i]->tenant) == tenant.len &&
             !memcmp(f->s[i]->tenant, tenant.ptr, tenant.len))
             return f->s[i];
-    int slot = f->n < FRESH_MAX_SERIES && type.len < NAME_MAX_LEN && tenant.len < NAME_MAX_LEN
-                   ? f->n
-                   : FRESH_MAX_SERIES;
+    int slot =
+        f->n < FRESH_MAX_SERIES && type.len < CER_FRESH_NAME_MAX && tenant.len < CER_FRESH_NAME_MAX
+            ? f->n
+            : FRESH_MAX_SERIES;
     if (!f->s[slot]) {
         series *s = calloc(1, sizeof *s);
         if (!s)
@@ -85,11 +69,7 @@ void fresh_add(fresh *f, const ce_event *ev, int64_t now_ms)
         return;
     }
     ce_slice type = ce_event_get_str(ev, "type");
-    ce_slice tenant = ce_event_get_str(ev, "tenantid");
-    if (!tenant.ptr)
-        tenant = ce_event_get_str(ev, "subject");
-    if (!tenant.ptr)
-        tenant = (ce_slice){"-", 1};
+    ce_slice tenant = cer_fresh_tenant(ev);
     series *s = find(f, type, tenant);
     if (!s)
         return;
@@ -101,22 +81,12 @@ void fresh_add(fresh *f, const ce_event *ev, int64_t now_ms)
     s->n++;
     if (age > s->max_ms)
         s->max_ms = age;
-    s->b[bucket_of(age)]++;
+    s->b[cer_fresh_bucket(age)]++;
 }
 
 static double quantile(const series *s, double q)
 {
-    uint64_t rank = (uint64_t)ceil(q * (double)s->n), seen = 0;
-    if (rank == 0)
-        rank = 1;
-    for (int i = 0; i < NBUCKETS; i++) {
-        seen += s->b[i];
-        if (seen >= rank) {
-            double v = bucket_value(i);
-            return v > (double)s->max_ms ? (double)s->max_ms : v;
-        }
-    }
-    return (double)s->max_ms;
+    return cer_fresh_quantile(s->b, s->n, s->max_ms, q);
 }
 
 static int cmp_series(const void *a, const void *b)

@@ -9,8 +9,9 @@
 #include <stdio.h>
 
 #include "cerelay/ce.h"
+#include "pipeline/fresh.h"
 
-enum { FRESH_MAX_SERIES = 100 };
+enum { FRESH_MAX_SERIES = CER_FRESH_MAX_SERIES };
 
 typedef struct fresh fresh;
 

@@ -164,15 +164,16 @@ static void on_remote(void *opaque, int err, const char *reason)
         if (em_dead_letter(b->em, f->ev, reason ? reason : "rejected") == 0) {
             fin = FIN_DEAD;
             code = CER_EDEADLETTER;
-            em_log(b->em, 4, "event at buffer %d@%lld rejected permanently (%s): dead-lettered",
-                   (int)f->p, (long long)f->off, reason ? reason : "?");
+            em_log_sampled(b->em, 4, "dead-lettered", reason ? reason : "?",
+                           "event at buffer %d@%lld rejected permanently (%s): dead-lettered",
+                           (int)f->p, (long long)f->off, reason ? reason : "?");
         } else {
             fin = FIN_FAILED;
             code = CER_EDELIVERY;
-            em_log(b->em, 3,
-                   "event at buffer %d@%lld rejected (%s) and the dead-letter log "
-                   "failed: counted as failed",
-                   (int)f->p, (long long)f->off, reason ? reason : "?");
+            em_log_sampled(b->em, 3, "dead-letter-failed", reason ? reason : "?",
+                           "event at buffer %d@%lld rejected (%s) and the dead-letter log "
+                           "failed: counted as failed",
+                           (int)f->p, (long long)f->off, reason ? reason : "?");
         }
     }
     P->fin[f->off % WINDOW] = fin;
@@ -214,7 +215,8 @@ static void on_persisted(void *opaque, int err, const char *reason)
     b->avg_bytes = b->avg_bytes * 0.99 + (double)t->bytes * 0.01;
     pthread_mutex_unlock(&b->mu);
     if (rc)
-        em_log(em, 3, "out of memory tracking an acknowledgement");
+        em_log_sampled(em, 3, "out-of-memory", "ack tracking",
+                       "out of memory tracking an acknowledgement");
     ce_event_destroy(t->ev);
     free(t);
 }
@@ -261,8 +263,9 @@ static void drop_oldest(em_buffer *b)
         b->in_flight = 0;
     }
     P->dirty = true;
-    em_log(b->em, 4, "disk buffer full: dropped the %lld oldest events of partition %d",
-           (long long)k, worst);
+    em_log_sampled(b->em, 4, "buffer-full", "dropped",
+                   "disk buffer full: dropped the %lld oldest events of partition %d", (long long)k,
+                   worst);
 }
 
 static void append_pending(em_buffer *b, em_trk **pending)
@@ -336,7 +339,8 @@ static bool forward(em_buffer *b)
                 if (rc == CER_LOG_EAGAIN)
                     break;
                 if (rc) {
-                    em_log(b->em, 3, "disk buffer partition %d: %s", i, err);
+                    em_log_sampled(b->em, 3, "buffer-read", err, "disk buffer partition %d: %s", i,
+                                   err);
                     break;
                 }
                 off = rec.offset;
@@ -352,8 +356,9 @@ static bool forward(em_buffer *b)
                  * destination decides what it accepts (a refusal is a dead letter). */
                 ce_limits lim = {SIZE_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX};
                 if (ce_kafka_decode(&m, &lim, &ev, err, sizeof err) != 0) {
-                    em_log(b->em, 3, "disk buffer %d@%lld is not a CloudEvent (%s): skipped", i,
-                           (long long)off, err);
+                    em_log_sampled(b->em, 3, "buffer-skipped", "not a CloudEvent",
+                                   "disk buffer %d@%lld is not a CloudEvent (%s): skipped", i,
+                                   (long long)off, err);
                     P->next = off + 1;
                     P->fin[off % WINDOW] = FIN_FAILED;
                     ack_report(b, P, off, CER_EDELIVERY, err);
@@ -462,7 +467,8 @@ static void commit(em_buffer *b, bool force)
     double avg = b->avg_bytes;
     pthread_mutex_unlock(&b->mu);
     if (n && cer_log_group_commit_many(b->grp, TOPIC, n, ps, os, err, sizeof err) != 0) {
-        em_log(b->em, 3, "disk buffer: cannot commit its position: %s", err);
+        em_log_sampled(b->em, 3, "buffer-commit", err,
+                       "disk buffer: cannot commit its position: %s", err);
         pthread_mutex_lock(&b->mu);
         for (size_t k = 0; k < n; k++)
             b->parts[ps[k]].dirty = true;
@@ -479,7 +485,8 @@ static void commit(em_buffer *b, bool force)
             if (P->committed <= P->deleted_upto)
                 continue;
             if (cer_log_delete_before(b->log, TOPIC, i, P->committed, NULL, err, sizeof err) != 0)
-                em_log(b->em, 4, "disk buffer: cannot delete delivered segments: %s", err);
+                em_log_sampled(b->em, 4, "buffer-delete", err,
+                               "disk buffer: cannot delete delivered segments: %s", err);
             P->deleted_upto = P->committed;
         }
     }

@@ -250,6 +250,12 @@ int cer_emitter_conf_set(cer_emitter_conf *conf, const char *key, const char *v,
     }
     if (strcmp(key, "dead_letter.dir") == 0)
         return set_str(&c->dlq_dir, v);
+    if (strcmp(key, "log.sample_interval_ms") == 0) {
+        if (parse_u64(v, 1, UINT64_MAX / 1000000, &u))
+            return bad(errstr, n, key, "expected milliseconds (at least 1), not '%s'", v);
+        c->log_sample_ms = u;
+        return 0;
+    }
     return bad(errstr, n, key, "unknown property");
 }
 

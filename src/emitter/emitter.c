@@ -12,6 +12,7 @@
 
 #include "emitter/buffer.h"
 #include "emitter/internal.h"
+#include "sink/ratelog.h"
 
 struct cer_emitter {
     em_conf c;
@@ -36,6 +37,7 @@ struct cer_emitter {
     /* counters (under mu) */
     cer_emitter_stats st;
     uint64_t finished; /* events with a final outcome */
+    cer_ratelog *rl;   /* per-event log lines (em_log_sampled) */
 };
 
 void em_log(cer_emitter *em, int level, const char *fmt, ...)
@@ -48,6 +50,42 @@ void em_log(cer_emitter *em, int level, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     em->c.on_log(em->c.ctx, level, msg);
+}
+
+void em_log_sampled(cer_emitter *em, int level, const char *kind, const char *reason,
+                    const char *fmt, ...)
+{
+    if (!em->c.on_log)
+        return;
+    uint64_t n = cer_ratelog_hit(em->rl, kind, reason, SIZE_MAX);
+    if (!n)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (len >= 0 && (size_t)len < sizeof msg)
+        snprintf(msg + len, sizeof msg - (size_t)len, " [%llu since the last such line]",
+                 (unsigned long long)n);
+    em->c.on_log(em->c.ctx, level, msg);
+}
+
+/* librdkafka's lines (syslog levels; the same as the emitter's), through the log callback and
+ * rate-limited per facility: a broker that stays down is one line per interval. Debug lines
+ * (librdkafka's `debug` property) are not sampled. */
+void em_rdkafka_log(void *ctx, int level, const char *fac, const char *msg)
+{
+    cer_emitter *em = ctx;
+    if (level >= 7)
+        em_log(em, level, "kafka: %s: %s", fac, msg);
+    else
+        em_log_sampled(em, level, "kafka", fac, "kafka: %s: %s", fac, msg);
+}
+
+static void log_left(void *ctx, const char *kind, const char *reason, uint64_t n)
+{
+    em_log(ctx, 4, "%s %s: [%llu since the last such line]", kind, reason, (unsigned long long)n);
 }
 
 /* Rough memory footprint of an event, for the queue cap. */
@@ -130,7 +168,8 @@ int em_dead_letter(cer_emitter *em, ce_event *ev, const char *reason)
         sc.fsync = "always";
         em->dlq.ops = &cer_sink_log;
         if (rc == 0 && em->dlq.ops->open(&em->dlq.s, &sc, err, sizeof err) != 0) {
-            em_log(em, 3, "cannot open the dead-letter log %s: %s", dir, err);
+            em_log_sampled(em, 3, "dead-letter-open", dir, "cannot open the dead-letter log %s: %s",
+                           dir, err);
             em->dlq.s = NULL;
             rc = CE_EIO;
         }
@@ -152,7 +191,8 @@ static void finish_rejected(cer_emitter *em, em_trk *t, const char *reason)
     reason = reason ? reason : "rejected";
     int rc = em_dead_letter(em, t->ev, reason);
     if (rc == 0)
-        em_log(em, 4, "event rejected permanently (%s): dead-lettered", reason);
+        em_log_sampled(em, 4, "dead-lettered", reason,
+                       "event rejected permanently (%s): dead-lettered", reason);
     em_finish(em, t, rc == 0 ? CER_EDEADLETTER : CER_EREJECTED, reason);
 }
 
@@ -185,6 +225,8 @@ int em_sink_open(cer_emitter *em, cer_delivery_cb cb, char *errstr, size_t errst
     cer_sink_conf sc;
     em->sink.ops = em_remote_sink(&em->c, &sc, em->props, em->headers, em->kafka_qkb);
     sc.on_delivery = cb;
+    sc.on_log = em_rdkafka_log;
+    sc.log_ctx = em;
     return em->sink.ops->open(&em->sink.s, &sc, errstr, errstr_size);
 }
 
@@ -354,6 +396,7 @@ int cer_emitter_new(cer_emitter **out, const cer_emitter_conf *conf, char *errst
     if (!em)
         return CE_ENOMEM;
     em_conf_copy(&em->c, c);
+    em->rl = cer_ratelog_new(em->c.log_sample_ms);
     /* Memory stays under queue.max_bytes: the events the emitter holds, plus librdkafka's copy
      * of those it was given, capped at a quarter unless the user set the producer's cap. */
     em->cap = em->c.queue_max;
@@ -384,6 +427,7 @@ int cer_emitter_new(cer_emitter **out, const cer_emitter_conf *conf, char *errst
         if (em->sink.s)
             em->sink.ops->close(em->sink.s);
         em_conf_free(&em->c);
+        cer_ratelog_destroy(em->rl);
         free(em);
         return rc;
     }
@@ -628,6 +672,8 @@ void cer_emitter_destroy(cer_emitter *em, int drain_timeout_ms)
     }
     if (em->dlq.s)
         em->dlq.ops->close(em->dlq.s);
+    cer_ratelog_flush(em->rl, log_left, em); /* what happened since the last lines */
+    cer_ratelog_destroy(em->rl);
     em_conf_free(&em->c);
     pthread_mutex_destroy(&em->dlq_mu);
     pthread_cond_destroy(&em->wake);

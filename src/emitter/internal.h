@@ -36,6 +36,7 @@ typedef struct em_conf {
     bool forget_after_persist; /* no delivery callback once persisted (O(1) memory per event) */
     int buffer_partitions;
     uint64_t queue_max;
+    uint64_t log_sample_ms; /* log.sample_interval_ms: per-event lines, one per key per interval */
     char *dlq_dir;
     cer_route_fn route;
     void *route_ctx;
@@ -84,5 +85,11 @@ void cer__emitter_test_fatal(cer_emitter *em);
 
 /* Messages through the configured log callback. */
 void em_log(cer_emitter *em, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* librdkafka's log lines (cer_sink_conf.on_log), rate-limited per facility. */
+void em_rdkafka_log(void *ctx, int level, const char *fac, const char *msg);
+/* A line that may repeat per event: at most one per (kind, reason) per log.sample_interval_ms,
+ * with the number of occurrences since the last one appended (sink/ratelog.h). Thread-safe. */
+void em_log_sampled(cer_emitter *em, int level, const char *kind, const char *reason,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #endif

@@ -285,8 +285,9 @@ typedef struct cer_config {
         const char *path;
     } metrics;
     struct {
-        int format; /* cer_config_log_format */
-        int level;  /* cer_config_log_level */
+        int format;                  /* cer_config_log_format */
+        int level;                   /* cer_config_log_level */
+        uint64_t sample_interval_ms; /* per-event lines: one per kind/reason per interval */
     } logging;
     cer_config_otlp otlp;
     struct {

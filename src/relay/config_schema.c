@@ -374,7 +374,9 @@ SCHEMA(metrics, CF, IN(CF, metrics, "enabled", CER_Y_BOOL, enabled, .def = "true
        IN(CF, metrics, "path", CER_Y_STR, path, .def = "/metrics", .check = check_http_path));
 SCHEMA(logging, CF,
        IN(CF, logging, "format", CER_Y_ENUM, format, .def = "text", .enums = log_formats),
-       IN(CF, logging, "level", CER_Y_ENUM, level, .def = "info", .enums = log_levels));
+       IN(CF, logging, "level", CER_Y_ENUM, level, .def = "info", .enums = log_levels),
+       IN(CF, logging, "sample_interval", CER_Y_DURATION, sample_interval_ms, .def = "10s",
+          .min = 1, .max = 86400000));
 
 typedef cer_config_otlp OT;
 SCHEMA(otlp, OT,

@@ -2,6 +2,7 @@
  * the pipeline), /healthz, /readyz, /metrics, bearer auth, and every error as RFC 9457
  * application/problem+json with the one reason table (src/pipeline/reason.c). Answers are
  * stored in the request and sent by the transport (http.c, or relay_request for tests). */
+#include <limits.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "relay/fresh.h"
 #include "relay/http.h"
 #include "sink/sink.h"
 
@@ -30,6 +32,9 @@ req *relay_req_new(relay *r, int kind, struct MHD_Connection *conn, const char *
     q->kind = kind;
     q->conn = conn;
     q->t0 = cer_mono_ns();
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    q->arrival_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
     snprintf(q->method, sizeof q->method, "%s", method);
     snprintf(q->url, sizeof q->url, "%s", url);
     ce_buf_init(&q->body);
@@ -69,6 +74,7 @@ void relay_req_unref(req *q)
     relay_req_drop_body(q);
     ce_buf_free(&q->out);
     atomic_fetch_sub(&q->r->body_bytes, sizeof *q);
+    free(q->fresh);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cv);
     free(q);
@@ -143,8 +149,9 @@ void relay_problem(req *q, cer_reason r, const char *detail, const char *errors_
 {
     const cer_reason_info *ri = cer_reason_get(r);
     atomic_fetch_add(&q->r->metrics.rejected[r < CER_REASON_COUNT ? r : CER_REASON_INTERNAL], 1);
-    relay_log(CER_CONFIG_LEVEL_INFO, "rejected %s %.200s: %u %s: %s", q->method, q->url, ri->status,
-              ri->title, detail);
+    relay_log_sampled(q->r, CER_CONFIG_LEVEL_INFO, "rejected", ri->kind, SIZE_MAX,
+                      "rejected %s %.200s: %u %s: %s", q->method, q->url, ri->status, ri->title,
+                      detail);
     snprintf(q->detail, sizeof q->detail, "%s", detail);
     ce_buf b;
     ce_buf_init(&b);
@@ -222,7 +229,14 @@ void answer_events_done(req *q)
                       detail, NULL);
         return;
     }
-    metrics_observe_latency(&r->metrics, cer_mono_ns() - q->t0);
+    int64_t lat = cer_mono_ns() - q->t0;
+    metrics_observe_latency(&r->metrics, lat);
+    for (size_t i = 0, j; q->fresh && i < q->nevents; i = j) { /* runs of one series */
+        for (j = i + 1; j < q->nevents && q->fresh[j] == q->fresh[i]; j++)
+            ;
+        if (q->fresh[i] != UCHAR_MAX)
+            relay_fresh_ack(r->metrics.fresh, q->fresh[i], j - i, lat);
+    }
     if (q->kind == LISTEN_OTLP) {
         relay_otlp_answer(q);
         return;
@@ -329,14 +343,15 @@ void relay_submit(req *q, cer_batch *b)
         const cer_item *it = cer_batch_item(b, i);
         if (it->catalog_warned) {
             ce_slice t = ce_event_get_str(it->ev, "type");
-            relay_log(CER_CONFIG_LEVEL_WARN,
-                      "catalog: an event of type %.*s breaks its schema (%zu violation(s)); "
-                      "delivered (mode warn)",
-                      (int)(t.len > 128 ? 128 : t.len), t.ptr, it->catalog_warned);
+            relay_log_sampled(r, CER_CONFIG_LEVEL_WARN, "catalog", t.ptr, t.len,
+                              "catalog: type %.*s breaks its schema (the latest event: %zu "
+                              "violation(s)); delivered (mode warn)",
+                              (int)(t.len > 128 ? 128 : t.len), t.ptr, it->catalog_warned);
         }
         if (it->verdict == CER_VERDICT_DENIED)
-            relay_log(CER_CONFIG_LEVEL_DEBUG, "policy: denied by '%s'%s%s", it->rule,
-                      it->detail[0] ? ": " : "", it->detail);
+            relay_log_sampled(r, CER_CONFIG_LEVEL_DEBUG, "policy", it->rule, SIZE_MAX,
+                              "policy: denied by '%s'%s%s", it->rule, it->detail[0] ? ": " : "",
+                              it->detail);
     }
     size_t n = 0;
     const ce_event *const *evs = cer_batch_accepted(b, &n);
@@ -407,10 +422,17 @@ void relay_submit(req *q, cer_batch *b)
         return;
     }
     atomic_fetch_add(&r->metrics.accepted, n);
-    for (size_t i = 0; i < cer_batch_count(b); i++) { /* the topic rendered by the pipeline */
+    q->fresh = r->metrics.fresh ? malloc(n ? n : 1) : NULL;
+    for (size_t i = 0, k = 0; i < cer_batch_count(b);
+         i++) { /* the topic rendered by the pipeline */
         const cer_item *it = cer_batch_item(b, i);
         if (it->verdict == CER_VERDICT_ACCEPTED && it->topic)
             metrics_count_topic(&r->metrics, it->topic, strlen(it->topic));
+        if (it->verdict == CER_VERDICT_ACCEPTED && q->fresh && k < n) { /* freshness */
+            int s = relay_fresh_series(r->metrics.fresh, it->ev, k ? q->fresh[k - 1] : -1);
+            relay_fresh_ingest(r->metrics.fresh, s, it->ev, q->arrival_ns);
+            q->fresh[k++] = s < 0 ? UCHAR_MAX : (unsigned char)s;
+        }
     }
     if (!wait) {
         answer_events_done(q);
@@ -461,27 +483,21 @@ static void settle(req *q, int err, const char *reason)
 }
 
 /* A failed delivery is never silent: under ack none nobody else hears of it. One line per
- * second at most, with the number of events since the last line and the latest reason. */
+ * kind of failure and logging.sample_interval at most, with the number of events since the
+ * last line and the latest reason. */
 static void log_failure(relay *r, int err, const char *reason)
 {
-    static atomic_llong last_ns;
-    static atomic_ullong since;
-    unsigned long long n = atomic_fetch_add(&since, 1) + 1;
-    long long now = (long long)cer_mono_ns(), last = atomic_load(&last_ns);
-    if (now - last < 1000000000LL || !atomic_compare_exchange_strong(&last_ns, &last, now))
-        return;
-    n = atomic_exchange(&since, 0);
     const char *kind = err == CER_EDEADLETTER ? "dead-lettered"
                        : err == CER_EREJECTED ? "refused for good by the destination"
                        : err == CER_EDROPPED  ? "dropped (buffer.when_full: drop_oldest)"
                        : err == CER_EDELIVERY ? "failed"
                                               : ce_err_name(err);
-    relay_log(CER_CONFIG_LEVEL_WARN,
-              "%llu event(s) not delivered since the last report, latest %s: %s%s", n, kind,
-              reason ? reason : "no reason given",
-              r->ack == CER_CONFIG_ACK_NONE && err != CER_EDEADLETTER
-                  ? " (ack: none: such events are lost)"
-                  : "");
+    relay_log_sampled(r, CER_CONFIG_LEVEL_WARN, "not-delivered", kind, SIZE_MAX,
+                      "events not delivered, latest %s: %s%s", kind,
+                      reason ? reason : "no reason given",
+                      r->ack == CER_CONFIG_ACK_NONE && err != CER_EDEADLETTER
+                          ? " (ack: none: such events are lost)"
+                          : "");
 }
 
 void relay_on_delivery(void *ctx, void *opaque, int err, const char *reason)
@@ -578,6 +594,23 @@ static void handle_metrics(req *q)
     ce_buf_free(&b);
 }
 
+/* GET /status: the freshness percentiles per type and tenant (relay/fresh.h) as JSON. */
+static void handle_status(req *q)
+{
+    relay_metrics *m = &q->r->metrics;
+    ce_buf b;
+    ce_buf_init(&b);
+    bufprintf(&b,
+              "{\"status\":\"%s\",\"events_received\":%llu,\"events_accepted\":%llu,"
+              "\"freshness\":",
+              atomic_load(&q->r->draining) ? "draining" : "ok", atomic_load(&m->received),
+              atomic_load(&m->accepted));
+    relay_fresh_json(m->fresh, &b);
+    ce_buf_append(&b, "}", 1);
+    relay_respond(q, MHD_HTTP_OK, "application/json", b.ptr, b.len, NULL, NULL);
+    ce_buf_free(&b);
+}
+
 static bool authorized(req *q)
 {
     const cer_config_strlist *toks = &relay_live(q->r)->listen.auth.bearer_tokens;
@@ -612,6 +645,10 @@ void relay_handle(req *q)
         handle_ready(q);
         return;
     }
+    if (strcmp(url, "/status") == 0) {
+        handle_status(q);
+        return;
+    }
     const cer_config *live = relay_live(r);
     if (live->metrics.enabled && live->metrics.path && strcmp(url, live->metrics.path) == 0) {
         handle_metrics(q);
@@ -631,7 +668,7 @@ void relay_handle(req *q)
         char d[600];
         snprintf(d, sizeof d,
                  "no endpoint %.256s here (CloudEvents: POST /events; OTLP: POST "
-                 "/v1/logs, /v1/traces; also /healthz, /readyz, /metrics)",
+                 "/v1/logs, /v1/traces; also /healthz, /readyz, /metrics, /status)",
                  url);
         relay_problem(q, CER_REASON_NOT_FOUND, d, NULL);
     }

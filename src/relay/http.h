@@ -29,6 +29,8 @@ typedef struct req {
     char method[16];
     char url[256];
     int64_t t0;
+    int64_t arrival_ns;   /* wall clock at arrival: the ingest age's origin */
+    unsigned char *fresh; /* the freshness series of each accepted event (relay/fresh.h) */
     ce_buf body;
     size_t body_counted; /* bytes of body added to r->body_bytes */
     bool too_big, header_too_big, overloaded;

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "relay/relay.h"
+#include "sink/ratelog.h"
 
 static int log_format = CER_CONFIG_LOG_TEXT, log_level = CER_CONFIG_LEVEL_INFO;
 
@@ -47,4 +48,32 @@ void relay_log(int level, const char *fmt, ...)
     } else {
         fprintf(stderr, "%s %-5s %s\n", ts, lv, msg);
     }
+}
+
+void relay_log_sampled(relay *r, int level, const char *kind, const char *reason, size_t reason_len,
+                       const char *fmt, ...)
+{
+    if (level < log_level)
+        return;
+    uint64_t n = cer_ratelog_hit(r->rl, kind, reason, reason_len);
+    if (!n)
+        return;
+    char msg[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    relay_log(level, "%s [%llu since the last such line]", msg, (unsigned long long)n);
+}
+
+static void log_left(void *ctx, const char *kind, const char *reason, uint64_t n)
+{
+    (void)ctx;
+    relay_log(CER_CONFIG_LEVEL_WARN, "%s %s: [%llu since the last such line]", kind, reason,
+              (unsigned long long)n);
+}
+
+void relay_log_flush(relay *r)
+{
+    cer_ratelog_flush(r->rl, log_left, r);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "relay/fresh.h"
 #include "relay/relay.h"
 
 static const double lat_bounds[LAT_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -15,6 +16,7 @@ void metrics_init(relay_metrics *m)
 {
     memset(m, 0, sizeof *m);
     pthread_mutex_init(&m->topics_mu, NULL);
+    m->fresh = relay_fresh_new();
 }
 
 void metrics_free(relay_metrics *m)
@@ -22,6 +24,8 @@ void metrics_free(relay_metrics *m)
     for (size_t i = 0; i < m->ntopics; i++)
         free(m->topics[i].name);
     free(m->topics);
+    relay_fresh_destroy(m->fresh);
+    m->fresh = NULL;
     pthread_mutex_destroy(&m->topics_mu);
 }
 
@@ -153,5 +157,6 @@ int metrics_render(relay_metrics *m, cer_emitter *em, ce_buf *b)
     put(b, "cerelay_ingest_ack_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
     put(b, "cerelay_ingest_ack_seconds_sum %.6f\n", (double)atomic_load(&m->lat_sum_us) / 1e6);
     put(b, "cerelay_ingest_ack_seconds_count %llu\n", atomic_load(&m->lat_count));
+    relay_fresh_render(m->fresh, b);
     return 0;
 }

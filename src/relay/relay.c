@@ -11,6 +11,7 @@
 #include "relay/grpc.h"
 #include "relay/http.h"
 #include "relay/relay.h"
+#include "sink/ratelog.h"
 
 int relay_read_file(const char *path, char **out, size_t *len)
 {
@@ -134,6 +135,7 @@ static void reload(relay *r, const char *path)
     atomic_store(&r->live, next); /* the old one stays allocated: see relay.h */
     atomic_store(&r->pipe, pl);
     relay_log_setup(next->logging.format, next->logging.level);
+    cer_ratelog_set_interval(r->rl, next->logging.sample_interval_ms);
     relay_log(CER_CONFIG_LEVEL_INFO,
               "SIGHUP: reloaded %s (routes %zu, limits, auth tokens, OTLP mapping, logging, "
               "metrics)%s%s%s",
@@ -145,6 +147,7 @@ static void on_emitter_log(void *ctx, int level, const char *msg)
 {
     relay_log(level <= 3   ? CER_CONFIG_LEVEL_ERROR
               : level == 4 ? CER_CONFIG_LEVEL_WARN
+              : level >= 7 ? CER_CONFIG_LEVEL_DEBUG
                            : CER_CONFIG_LEVEL_INFO,
               "emitter: %s", msg);
 }
@@ -282,6 +285,8 @@ static int emitter_conf(const cer_config *cfg, cer_emitter_conf *c, char *err, s
         rc = cset_u(c, "queue.max_bytes", cfg->limits.max_memory_bytes, err, n);
     if (!rc && cfg->dead_letter.log_dir)
         rc = cset(c, "dead_letter.dir", cfg->dead_letter.log_dir, err, n);
+    if (!rc && cfg->logging.sample_interval_ms)
+        rc = cset_u(c, "log.sample_interval_ms", cfg->logging.sample_interval_ms, err, n);
     return rc;
 }
 
@@ -302,6 +307,7 @@ static int mkdirs(const char *path)
 int relay_open(relay *r, int ack_timeout_ms, bool no_http, char *err, size_t errsz)
 {
     relay_log_setup(r->cfg.logging.format, r->cfg.logging.level);
+    r->rl = cer_ratelog_new(r->cfg.logging.sample_interval_ms);
     metrics_init(&r->metrics);
     if (r->cfg.binding == CER_CONFIG_BINDING_LOG && r->cfg.buffer.type == CER_CONFIG_BUFFER_DISK) {
         /* The local log is itself a durable, fsynced log: a disk buffer in front of it would
@@ -400,6 +406,9 @@ void relay_close(relay *r, int drain_ms)
     r->old_pipes = NULL;
     r->nold_pipes = 0;
     metrics_free(&r->metrics);
+    relay_log_flush(r);
+    cer_ratelog_destroy(r->rl);
+    r->rl = NULL;
     cer_config_free(&r->cfg);
 }
 

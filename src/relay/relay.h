@@ -33,6 +33,7 @@ typedef struct relay_metrics {
         unsigned long long n;
     } * topics;
     size_t ntopics, topics_cap;
+    struct relay_fresh *fresh; /* per type/tenant freshness (fresh.h); NULL without memory */
 } relay_metrics;
 
 void metrics_init(relay_metrics *m);
@@ -61,7 +62,8 @@ struct relay {
     cer_pipeline_shared pshared; /* counters and the dead-letter writer, across reloads */
     atomic_ullong body_bytes;    /* request bodies held in memory now */
     relay_metrics metrics;
-    int ack; /* cer_config_ack, after resolving "local" without a disk buffer */
+    struct cer_ratelog *rl; /* per-event log lines (relay_log_sampled) */
+    int ack;                /* cer_config_ack, after resolving "local" without a disk buffer */
     int ack_timeout_ms;
     atomic_int draining;
     struct MHD_Daemon *events_d, *otlp_d;
@@ -97,6 +99,13 @@ void relay_on_persisted(void *ctx, void *opaque, int err);
 /* Logging to stderr, text or JSON (log.c). Levels as cer_config_log_level. */
 void relay_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void relay_log_setup(int format, int level);
+/* A line that may repeat per event or request: at most one per (kind, reason) per
+ * logging.sample_interval (r->rl, sink/ratelog.h), ending with the number of occurrences since
+ * the last such line. kind: a static string. Thread-safe. */
+void relay_log_sampled(relay *r, int level, const char *kind, const char *reason, size_t reason_len,
+                       const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* The last lines of relay_log_sampled (at exit). */
+void relay_log_flush(relay *r);
 
 /* Bring a relay up from cfg (taken: freed by relay_close, also on failure): the pipeline, the
  * dead-letter writer, the emitter and, unless no_http, the HTTP listeners. Returns 0, or a

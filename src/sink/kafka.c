@@ -24,6 +24,8 @@ struct cer_sink {
     size_t in_flight;
     int fatal;
     char fatal_reason[320];
+    void (*on_log)(void *log_ctx, int level, const char *fac, const char *msg);
+    void *log_ctx;
 };
 
 /* Errors that no retry can cure: the record itself is refused (its size or its form). */
@@ -61,6 +63,14 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
         snprintf(s->fatal_reason, sizeof s->fatal_reason, "kafka fatal error: %s", why);
         s->fatal = 1;
     }
+}
+
+/* librdkafka's log lines to the owner's logger instead of stderr. */
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    cer_sink *s = rd_kafka_opaque(rk);
+    if (s && s->on_log)
+        s->on_log(s->log_ctx, level, fac, buf);
 }
 
 static int set_prop(rd_kafka_conf_t *conf, const char *name, const char *value, char *errstr,
@@ -167,6 +177,11 @@ static int sink_open(cer_sink **out, const cer_sink_conf *c, char *errstr, size_
     rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
     rd_kafka_conf_set_error_cb(conf, error_cb);
     rd_kafka_conf_set_opaque(conf, s);
+    if (c->on_log) {
+        s->on_log = c->on_log;
+        s->log_ctx = c->log_ctx;
+        rd_kafka_conf_set_log_cb(conf, log_cb);
+    }
     s->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
     if (!s->rk) {
         rd_kafka_conf_destroy(conf);

@@ -47,6 +47,11 @@ typedef struct cer_sink_conf {
     /* Log sink only (may be NULL): where each appended event went, called just before its
      * successful delivery callback. */
     void (*on_position)(void *opaque, int32_t partition, int64_t offset);
+    /* Kafka sink (may be NULL: librdkafka then prints to stderr itself): librdkafka's own log
+     * lines, with its syslog level (0 emergency .. 7 debug), facility ("FAIL") and message.
+     * Called from librdkafka's threads: must be thread-safe. */
+    void (*on_log)(void *log_ctx, int level, const char *fac, const char *msg);
+    void *log_ctx;
 } cer_sink_conf;
 
 typedef struct cer_sink cer_sink;
