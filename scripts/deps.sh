@@ -5,19 +5,19 @@
 #
 #   scripts/deps.sh [--check] [GROUP...]
 #
-# Groups: build (compile cerelay), format (clang-format), fuzz (clang, libFuzzer), bench
-# (baseline JSON libraries), test (the suite's peers: Python, Go, the Kafka broker's JDK), deb
-# (Debian packaging tools); default: all of them. --check lists what is missing and exits 1,
+# Groups: build (compile cerelay), format (clang-format), fuzz (clang, libFuzzer), bench (JSON
+# baselines, h2load), test (the suite's peers: Python, Go, the Kafka broker's JDK), deb (Debian
+# packaging tools); default: all of them. --check lists what is missing and exits 1,
 # installing nothing. Without root (or sudo) it stops with one line saying what to run.
 set -euo pipefail
 
 declare -A GROUP=(
   [build]="build-essential cmake ninja-build pkg-config git curl zlib1g-dev librdkafka-dev
-           libcurl4-openssl-dev libmicrohttpd-dev libyaml-dev libssl-dev libprotobuf-c-dev
+           libcurl4-openssl-dev libmicrohttpd-dev libnghttp2-dev libyaml-dev libssl-dev libprotobuf-c-dev
            protobuf-c-compiler"
   [format]="clang-format"
   [fuzz]="clang llvm libclang-rt-14-dev"
-  [bench]="libcjson-dev libjansson-dev"
+  [bench]="libcjson-dev libjansson-dev nghttp2-client"
   [test]="python3 python3-confluent-kafka default-jdk-headless maven openssl time zsh"
   [deb]="dpkg-dev fakeroot"
 )

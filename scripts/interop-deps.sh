@@ -12,6 +12,9 @@ set -euo pipefail
 # Pinned peer versions. The Go SDK is pinned in tests/interop/go/go.mod (v2.15.2: the newest
 # release whose go.mod still builds with Debian 12's golang-go 1.19; v2.16 needs Go 1.23).
 CLOUDEVENTS_PY=2.2.0
+# The OpenTelemetry SDK's OTLP/gRPC exporter and grpcio (tests/relay/test_grpc.py).
+OTEL_PY=1.45.2
+GRPCIO_PY=1.85.4
 PY=/usr/bin/python3
 
 : "${HOME:=$(getent passwd "$(id -u)" 2>/dev/null | cut -d: -f6)}"
@@ -63,26 +66,29 @@ fi
 #    importable from it.
 venv_ok() {
   [ -x "$VENV/bin/python" ] &&
-    "$VENV/bin/python" - "$CLOUDEVENTS_PY" <<'EOF' >/dev/null 2>&1
+    "$VENV/bin/python" - "$CLOUDEVENTS_PY" "$GRPCIO_PY" "$OTEL_PY" <<'EOF' >/dev/null 2>&1
 import sys
 from importlib.metadata import version
 import confluent_kafka  # noqa: F401 (from the system site-packages)
 import cloudevents.core.bindings.http, cloudevents.v1.http, cloudevents.v1.kafka  # noqa: F401
-sys.exit(0 if version("cloudevents") == sys.argv[1] else 1)
+import grpc, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.grpc  # noqa: F401
+sys.exit(0 if version("cloudevents") == sys.argv[1] and version("grpcio") == sys.argv[2] and
+         version("opentelemetry-exporter-otlp-proto-grpc") == sys.argv[3] else 1)
 EOF
 }
 if ! venv_ok; then
   if [ $CHECK -eq 1 ]; then
-    missing+=("venv $VENV with cloudevents==$CLOUDEVENTS_PY")
+    missing+=("venv $VENV with cloudevents==$CLOUDEVENTS_PY, grpcio, opentelemetry-sdk")
   else
     if [ ! -x "$VENV/bin/python" ]; then
       log "creating $VENV"
       mkdir -p "$CACHE"
       "$PY" -m venv --system-site-packages "$VENV" || die "python3 -m venv failed"
     fi
-    log "pip install cloudevents==$CLOUDEVENTS_PY"
+    log "pip install cloudevents==$CLOUDEVENTS_PY grpcio==$GRPCIO_PY opentelemetry==$OTEL_PY"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
-      "cloudevents==$CLOUDEVENTS_PY" || die "pip install cloudevents==$CLOUDEVENTS_PY failed"
+      "cloudevents==$CLOUDEVENTS_PY" "grpcio==$GRPCIO_PY" "opentelemetry-sdk==$OTEL_PY" \
+      "opentelemetry-exporter-otlp-proto-grpc==$OTEL_PY" || die "pip install failed"
     venv_ok || die "the venv at $VENV still cannot import cloudevents $CLOUDEVENTS_PY + confluent_kafka"
   fi
 fi

@@ -268,6 +268,12 @@ static void check_rules(rules *r, const cer_config *c)
     if (c->listen.events[0] && streq(c->listen.events, c->listen.otlp) &&
         !(el >= 2 && strcmp(c->listen.events + el - 2, ":0") == 0))
         bad(r, where(root, "listen.otlp"), "listen.otlp", "same address as listen.events");
+    const char *g = c->listen.otlp_grpc;
+    size_t gl = g ? strlen(g) : 0;
+    if (gl && !(gl >= 2 && strcmp(g + gl - 2, ":0") == 0) &&
+        (streq(g, c->listen.events) || streq(g, c->listen.otlp)))
+        bad(r, where(root, "listen.otlp_grpc"), "listen.otlp_grpc",
+            "same address as listen.events or listen.otlp");
 
     const cer_config_limits *l = &c->limits;
     if (l->max_event_bytes > l->max_body_bytes)

@@ -186,6 +186,9 @@ typedef struct cer_config_log {
 typedef struct cer_config_listen {
     const char *events; /* "host:port"; "" = disabled */
     const char *otlp;
+    /* OTLP/gRPC; NULL (not set) = 127.0.0.1:4317, skipped with a warning when that port is
+     * taken; "" = disabled */
+    const char *otlp_grpc;
     struct {
         const char *cert, *key;
         const char *client_ca; /* mTLS: clients must present a certificate it signed */

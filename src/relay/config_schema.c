@@ -364,6 +364,7 @@ SCHEMA(listen_auth, LI,
 SCHEMA(listen, LI,
        F(LI, "events", CER_Y_STR, events, .def = "127.0.0.1:8080", .check = check_listen),
        F(LI, "otlp", CER_Y_STR, otlp, .def = "127.0.0.1:4318", .check = check_listen),
+       F(LI, "otlp_grpc", CER_Y_STR, otlp_grpc, .check = check_listen),
        F(LI, "tls", CER_Y_SECTION, tls, .sub = &listen_tls_s),
        F(LI, "auth", CER_Y_SECTION, auth, .sub = &listen_auth_s));
 

@@ -164,6 +164,7 @@ static void problem_ex(req *q, cer_reason r, const char *detail, const char *err
     relay_log_sampled(q->r, CER_CONFIG_LEVEL_INFO, "rejected", ri->kind, SIZE_MAX,
                       "rejected %s %.200s: %u %s: %s", q->method, q->url, ri->status, ri->title,
                       detail);
+    snprintf(q->detail, sizeof q->detail, "%s", detail);
     ce_buf b;
     ce_buf_init(&b);
     bufprintf(&b, "{\"type\":\"urn:cerelay:problem:%s\",\"title\":", ri->kind);
@@ -332,6 +333,8 @@ static void dead_letters_done(void *opaque, int err, const char *reason)
                 q->resumed = true;
                 if (q->conn)
                     MHD_resume_connection(q->conn);
+                else if (q->on_resume)
+                    q->on_resume(q);
             }
             pthread_cond_broadcast(&q->cv);
         }
@@ -542,7 +545,7 @@ void relay_submit(req *q, cer_batch *b)
     if (q->conn)
         MHD_suspend_connection(q->conn);
     pthread_mutex_unlock(&q->mu);
-    if (q->conn)
+    if (q->conn || q->on_resume)
         relay_acks_track(q);
 }
 
@@ -567,6 +570,8 @@ static void settle(req *q, int err, const char *reason)
                 q->resumed = true;
                 if (q->conn)
                     MHD_resume_connection(q->conn);
+                else if (q->on_resume)
+                    q->on_resume(q);
             }
             pthread_cond_broadcast(&q->cv);
         }
@@ -634,6 +639,8 @@ void relay_http_timeout(req *q)
         q->resumed = true;
         if (q->conn)
             MHD_resume_connection(q->conn);
+        else if (q->on_resume)
+            q->on_resume(q);
     }
     pthread_mutex_unlock(&q->mu);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "relay/grpc.h"
 #include "relay/http.h"
 #include "relay/relay.h"
 
@@ -253,6 +254,10 @@ int relay_http_start(relay *r, char *errstr, size_t errstr_size)
             return -1;
         }
     }
+    if (relay_grpc_start(r, errstr, errstr_size) != 0) {
+        relay_http_stop(r);
+        return -1;
+    }
     return 0;
 }
 
@@ -262,6 +267,7 @@ void relay_http_quiesce(relay *r, int timeout_ms)
         MHD_quiesce_daemon(r->events_d);
     if (r->otlp_d)
         MHD_quiesce_daemon(r->otlp_d);
+    relay_grpc_quiesce(r, timeout_ms);
     for (int waited = 0; relay_http_active() > 0 && waited < timeout_ms; waited += 20) {
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
@@ -275,4 +281,5 @@ void relay_http_stop(relay *r)
     if (r->otlp_d)
         MHD_stop_daemon(r->otlp_d);
     r->events_d = r->otlp_d = NULL;
+    relay_grpc_stop(r);
 }

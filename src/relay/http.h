@@ -59,6 +59,13 @@ typedef struct req {
     int otlp_sig, otlp_enc;
     uint64_t otlp_rejected;
     char otlp_error[256];
+    /* Transports other than libmicrohttpd (grpc.c): called once, with mu held, when a
+     * suspended request is settled (instead of MHD_resume_connection); the transport answers
+     * on its own thread. NULL for MHD and direct calls. */
+    void (*on_resume)(struct req *q);
+    void *transport;        /* the transport's stream, or NULL once it is gone */
+    struct req *ready_next; /* the transport's list of resumed requests */
+    char detail[256];       /* the last problem's detail (grpc-message) */
 } req;
 
 /* Keep header `name: value` (borrowed) while the request is handled; false when the request

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "relay/grpc.h"
 #include "relay/http.h"
 #include "relay/ratelimit.h"
 #include "relay/relay.h"
@@ -65,7 +66,8 @@ static const char *fixed_change(const cer_config *a, const cer_config *b)
     if (a->binding != b->binding)
         return "binding";
     if (!streq_null(a->listen.events, b->listen.events) ||
-        !streq_null(a->listen.otlp, b->listen.otlp))
+        !streq_null(a->listen.otlp, b->listen.otlp) ||
+        !streq_null(a->listen.otlp_grpc, b->listen.otlp_grpc))
         return "listen addresses";
     if (!streq_null(a->listen.tls.cert, b->listen.tls.cert))
         return "listen.tls";
@@ -481,12 +483,17 @@ int relay_main(const char *config_path, int print_ready, int ack_timeout_ms)
         snprintf(otlp_url, sizeof otlp_url, "%s://%.*s:%d/v1/logs", scheme,
                  (int)(strrchr(r->cfg.listen.otlp, ':') - r->cfg.listen.otlp), r->cfg.listen.otlp,
                  r->otlp_port);
-    relay_log(CER_CONFIG_LEVEL_INFO,
-              "ready: CloudEvents on %s, OTLP on %s, binding %s, ack %s, buffer %s", ev_url,
-              otlp_url, cer_config_binding_name(r->cfg.binding), cer_config_ack_name(r->cfg.ack),
-              r->cfg.buffer.type == CER_CONFIG_BUFFER_DISK ? "disk" : "memory");
+    char grpc_url[128] = "disabled";
+    if (r->grpc)
+        relay_grpc_url(r, grpc_url, sizeof grpc_url);
+    relay_log(
+        CER_CONFIG_LEVEL_INFO,
+        "ready: CloudEvents on %s, OTLP on %s, OTLP/gRPC on %s, binding %s, ack %s, buffer %s",
+        ev_url, otlp_url, grpc_url, cer_config_binding_name(r->cfg.binding),
+        cer_config_ack_name(r->cfg.ack),
+        r->cfg.buffer.type == CER_CONFIG_BUFFER_DISK ? "disk" : "memory");
     if (print_ready) {
-        printf("events %s\notlp %s\n", ev_url, otlp_url);
+        printf("events %s\notlp %s\ngrpc %s\n", ev_url, otlp_url, grpc_url);
         fflush(stdout);
     }
     for (;;) {

@@ -69,6 +69,8 @@ struct relay {
     struct relay_ratelimit *ratelimit; /* limits.tenant_rate (ratelimit.c) */
     struct MHD_Daemon *events_d, *otlp_d;
     int events_port, otlp_port;
+    struct relay_grpc *grpc; /* OTLP/gRPC (grpc.c), NULL when disabled */
+    int grpc_port;
 };
 
 static inline const cer_config *relay_live(relay *r)

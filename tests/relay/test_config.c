@@ -1111,3 +1111,23 @@ TEST(allocation_failures)
     CHECK(nomem > 5);
     free(yaml);
 }
+
+TEST(listen_otlp_grpc)
+{
+    cer_config c;
+    EXPECT_OK("listen: {otlp: ''}\n", &c); /* unset: NULL, the default address at start */
+    CHECK(c.listen.otlp_grpc == NULL);
+    cer_config_free(&c);
+    EXPECT_OK("listen: {otlp_grpc: ''}\n", &c); /* disabled */
+    CHECK_EQ_STR(c.listen.otlp_grpc, "");
+    cer_config_free(&c);
+    EXPECT_OK("listen: {events: '127.0.0.1:0', otlp: '127.0.0.1:0', otlp_grpc: '127.0.0.1:0'}\n",
+              &c);
+    cer_config_free(&c);
+    EXPECT_ERRORS("listen: {otlp_grpc: '127.0.0.1:4318'}\n",
+                  "t.yaml:1:21: key 'listen.otlp_grpc': same address as listen.events or "
+                  "listen.otlp");
+    EXPECT_ERRORS("listen: {otlp_grpc: nope}\n",
+                  "t.yaml:1:21: key 'listen.otlp_grpc': expected host:port (such as "
+                  "127.0.0.1:8080 or [::1]:8080), or \"\" to disable, got 'nope'");
+}
