@@ -8,8 +8,9 @@
 # Groups: build (compile cerelay), format (clang-format), fuzz (clang, libFuzzer), bench
 # (baseline JSON libraries), test (the suite's peers: Python, Go, the Kafka broker's JDK,
 # Chart.js for the scorecard's HTML report), browser (headless Chromium and PIL: the scorecard
-# report's rendering test), deb (Debian packaging tools); default: all of them. --check lists what is missing and exits 1,
-# installing nothing. Without root (or sudo) it stops with one line saying what to run.
+# report's rendering test), deb (Debian packaging tools); default: all of them. --check lists
+# what is missing and exits 1, installing nothing. Without root (or sudo) it stops with one
+# line saying what to run.
 set -euo pipefail
 
 declare -A GROUP=(
@@ -33,7 +34,7 @@ for a in "$@"; do
   --check) check=1 ;;
   all) groups+=("${ORDER[@]}") ;;
   -h | --help)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
   *)

@@ -25,6 +25,8 @@ static const cli_cmd commands[] = {
     {"lag", "consumer-group lag in records and in time (Kafka or the local log)", cmd_lag},
     {"replay", "copy a range of a topic (offsets, times or a count) to any destination",
      cmd_replay},
+    {"scorecard", "grade a Kafka-compatible cluster green/yellow/red for AI telemetry",
+     cmd_scorecard},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 
