@@ -101,7 +101,7 @@ int sc_report_html(const sc_report *r, FILE *out, const char *chartjs);
  * The run (scorecard_kafka.c): consumer groups, admin operations, replay and read-back on
  * librdkafka. Each consumer thread owns its sc_group until sc_group_stop returns.
  * ------------------------------------------------------------------------------------------ */
-enum { SC_MAX_KEYS = 1024, SC_GROUPS = 4 };
+enum { SC_MAX_KEYS = 2048, SC_GROUPS = 4 };
 
 typedef struct sc_sample {
     int64_t gen_ms, cons_ms; /* CloudEvents time and consume time, Unix ms */
@@ -120,11 +120,12 @@ typedef struct sc_group {
     size_t nseq;              /* size of seen */
     volatile size_t distinct; /* sequence numbers seen at least once */
     size_t consumed, duplicates, undecodable, errors;
-    char keys[SC_MAX_KEYS][48];
+    char keys[SC_MAX_KEYS][48]; /* (key, partition) and (key, -1: any partition) */
     int64_t key_last_seq[SC_MAX_KEYS];
     int32_t key_last_part[SC_MAX_KEYS];
     int nkeys;
-    size_t order_violations, order_violations_moved; /* moved: the key changed partition */
+    size_t order_violations;       /* within one partition: never expected */
+    size_t order_violations_moved; /* across partitions: a key moved by added partitions */
     char first_error[256];
     int started, running;
     void *impl; /* thread + client */

@@ -478,16 +478,21 @@ void sc_grade_ops(run_ctx *c)
             v += c->g[gi].order_violations;
             moved += c->g[gi].order_violations_moved;
         }
-        w->measured = (double)v;
-        snprintf(w->value, sizeof w->value, "%d->%d, %zu order violations", o->partitions,
-                 r->partitions_total, v);
-        snprintf(w->limit, sizeof w->limit, "0 (keys moving partition: yellow)");
-        w->grade = v == 0 ? SC_GREEN : v == moved ? SC_YELLOW : SC_RED;
-        snprintf(w->note, sizeof w->note,
-                 v == 0 ? "keys per subject: sequence never went back in any group"
-                        : "%zu of them on keys the new partition count moved: runbook work "
-                          "(drain or pause before adding partitions)",
-                 moved);
+        w->measured = (double)(v + moved);
+        snprintf(w->value, sizeof w->value, "%d->%d, %zu in-partition, %zu moved-key",
+                 o->partitions, r->partitions_total, v, moved);
+        snprintf(w->limit, sizeof w->limit, "0 / moved keys only");
+        w->grade = v ? SC_RED : moved ? SC_YELLOW : SC_GREEN;
+        if (v)
+            snprintf(w->note, sizeof w->note,
+                     "a key's sequence went back inside one partition: ordering is broken");
+        else if (moved)
+            snprintf(w->note, sizeof w->note,
+                     "keys the new partition count moved were read out of order across "
+                     "partitions: runbook work (pause producers or drain before adding)");
+        else
+            snprintf(w->note, sizeof w->note,
+                     "per subject key the sequence never went back, in any group");
     }
 
     w = row(c, "ops.broker_restart", "stop and restart one broker");

@@ -13,7 +13,7 @@
 #include "cli/replay.h"
 #include "cli/scorecard.h"
 
-enum { ADMIN_TIMEOUT_MS = 15000, MAX_HEADERS = 64 };
+enum { ADMIN_TIMEOUT_MS = 15000, CONNECT_TIMEOUT_MS = 5000, MAX_HEADERS = 64 };
 
 int64_t sc_wall_ms(void)
 {
@@ -113,32 +113,45 @@ static int64_t seq_of(rd_kafka_headers_t *h)
     return s;
 }
 
+/* The entry of (key, partition) in g's table (partition -1: the key over all partitions);
+ * NULL when the table is full. */
+static int key_slot(sc_group *g, const rd_kafka_message_t *m, int32_t part)
+{
+    size_t kl = m->key_len < sizeof g->keys[0] - 1 ? m->key_len : sizeof g->keys[0] - 1;
+    for (int i = 0; i < g->nkeys; i++)
+        if (g->key_last_part[i] == part && strncmp(g->keys[i], m->key, kl) == 0 &&
+            g->keys[i][kl] == 0)
+            return i;
+    if (g->nkeys == SC_MAX_KEYS)
+        return -1;
+    int i = g->nkeys++;
+    memcpy(g->keys[i], m->key, kl);
+    g->keys[i][kl] = 0;
+    g->key_last_seq[i] = -1;
+    g->key_last_part[i] = part;
+    return i;
+}
+
+/* Per-key order: within one partition the sequence must never go back (Kafka's guarantee: a
+ * violation is an order_violation); across partitions (a key the new partition count moved) it
+ * may, counted in order_violations_moved. */
 static void note_key(sc_group *g, const rd_kafka_message_t *m, int64_t seq)
 {
     if (!m->key || m->key_len == 0)
         return;
-    size_t kl = m->key_len < sizeof g->keys[0] - 1 ? m->key_len : sizeof g->keys[0] - 1;
-    int i;
-    for (i = 0; i < g->nkeys; i++)
-        if (strncmp(g->keys[i], m->key, kl) == 0 && g->keys[i][kl] == 0)
-            break;
-    if (i == g->nkeys) {
-        if (g->nkeys == SC_MAX_KEYS)
-            return;
-        memcpy(g->keys[i], m->key, kl);
-        g->keys[i][kl] = 0;
-        g->key_last_seq[i] = -1;
-        g->key_last_part[i] = m->partition;
-        g->nkeys++;
+    int in = key_slot(g, m, m->partition), all = key_slot(g, m, -1);
+    if (in >= 0) {
+        if (seq < g->key_last_seq[in])
+            g->order_violations++;
+        else
+            g->key_last_seq[in] = seq;
     }
-    if (seq < g->key_last_seq[i]) {
-        g->order_violations++;
-        if (m->partition != g->key_last_part[i])
+    if (all >= 0) {
+        if (seq < g->key_last_seq[all])
             g->order_violations_moved++;
-    } else {
-        g->key_last_seq[i] = seq;
+        else
+            g->key_last_seq[all] = seq;
     }
-    g->key_last_part[i] = m->partition;
 }
 
 static void consume_one(sc_group *g, rd_kafka_message_t *m)
@@ -346,7 +359,7 @@ int sc_topic_create(const sc_kafka_conf *kc, const char *topic, int partitions, 
         return -1;
     int rc = -1;
     const rd_kafka_metadata_t *md = NULL;
-    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, NULL, &md, ADMIN_TIMEOUT_MS);
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, NULL, &md, CONNECT_TIMEOUT_MS);
     if (e) {
         snprintf(err, n, "kafka: cannot reach %s: %s", kc->brokers, rd_kafka_err2str(e));
         rd_kafka_destroy(rk);

@@ -200,6 +200,9 @@ int sc_report_html(const sc_report *r, FILE *out, const char *chartjs)
           "text-align:left;font-size:14px}\n"
           ".g{color:#fff;font-weight:bold;text-align:center}\n"
           ".chart{position:relative;height:300px;width:1000px;margin:1em 0}\n"
+          /* #charts: only the two charts, at fixed places (the rendering test looks there) */
+          "body.charts-only{margin:0}body.charts-only>:not(.chart){display:none}\n"
+          "body.charts-only .chart{margin:0 0 20px 0}\n"
           "</style>\n",
           out);
     if (chartjs) {
@@ -250,6 +253,7 @@ int sc_report_html(const sc_report *r, FILE *out, const char *chartjs)
     sc_report_json(r, out);
     fputs("</script>\n<script>\n"
           "const d = JSON.parse(document.getElementById('data').textContent);\n"
+          "if (location.hash === '#charts') document.body.classList.add('charts-only');\n"
           "if (window.Chart) {\n"
           " Chart.defaults.animation = false;\n"
           " const xs = d.series.map(p => p.t.toFixed(0));\n"
