@@ -253,7 +253,12 @@ void sc_grade_fresh(run_ctx *c, int gi, int burst_only, const sc_limit *l)
     snprintf(w->note, sizeof w->note, "%zu events, consume time - CloudEvents time%s%s", n,
              c->o->stall && strcmp(c->o->stall, g->name) == 0 ? "; STALLED by --stall-group" : "",
              c->ops.restart_done ? "; broker-restart window excluded" : "");
-    if (n == 0) {
+    if (n == 0 && g->nsamples > 0 && c->ops.restart_done) {
+        w->grade = SC_SKIP;
+        snprintf(w->value, sizeof w->value, "none");
+        snprintf(w->note, sizeof w->note,
+                 "every such event fell in the broker-restart window (graded by its row)");
+    } else if (n == 0) {
         w->grade = SC_RED;
         snprintf(w->note, sizeof w->note, "no events consumed");
     }
@@ -499,10 +504,10 @@ void sc_grade_ops(run_ctx *c)
     if (!o->op_restart) {
         snprintf(w->note, sizeof w->note, "not run (needs --broker-restart-cmd, a cluster)");
     } else {
-        /* Recovery: the latest consume time of an alerting event generated after the restart
-         * began whose freshness exceeded the green steady threshold, minus the restart end. */
+        /* Recovery: from the start of the operation to the latest consume time of an alerting
+         * event generated after it whose freshness exceeded the steady green threshold. */
         sc_group *g = &c->g[0];
-        int64_t worst = r->restart_until_ms;
+        int64_t worst = r->restart_from_ms;
         for (size_t i = 0; i < g->nsamples; i++) {
             const sc_sample *x = &g->samples[i];
             if (x->gen_ms >= r->restart_from_ms &&
@@ -510,17 +515,19 @@ void sc_grade_ops(run_ctx *c)
                 x->cons_ms > worst)
                 worst = x->cons_ms;
         }
-        double rec = (double)(worst - r->restart_until_ms) / 1000.0;
+        double rec = (double)(worst - r->restart_from_ms) / 1000.0;
         double took = (double)(r->restart_until_ms - r->restart_from_ms) / 1000.0;
         size_t lost = 0;
         for (size_t i = 0; i < c->p.emitted && i < c->p.cap; i++)
             if (c->p.ack_ns[i] && !c->g[2].seen[i])
                 lost++;
         w->measured = rec;
-        snprintf(w->value, sizeof w->value, "%zu acked lost, fresh %.1f s after", lost, rec);
+        snprintf(w->value, sizeof w->value, "%zu acked lost, stale for %.1f s", lost, rec);
         limit_text(w, &c->th.broker_restart_recovery_s, " s, 0 lost");
         w->grade = sc_grade_of(&c->th.broker_restart_recovery_s, rec);
-        snprintf(w->note, sizeof w->note, "command took %.1f s, exit %d", took,
+        snprintf(w->note, sizeof w->note,
+                 "stale: alerting events over %g ms from the stop on; command took %.1f s, exit %d",
+                 c->th.alerting_freshness_p99_ms.green, took,
                  WIFEXITED(r->restart_status) ? WEXITSTATUS(r->restart_status) : -1);
         if (lost || !WIFEXITED(r->restart_status) || WEXITSTATUS(r->restart_status) != 0)
             w->grade = SC_RED;

@@ -392,6 +392,24 @@ int sc_topic_create(const sc_kafka_conf *kc, const char *topic, int partitions, 
     rd_kafka_AdminOptions_destroy(o);
     rd_kafka_NewTopic_destroy(nt);
     rd_kafka_queue_destroy(q);
+    /* Wait until the metadata shows the partitions (a cluster propagates new topics). */
+    for (int i = 0; rc == 0 && i < 100; i++) {
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+        md = NULL;
+        e = rd_kafka_metadata(rk, 0, rkt, &md, ADMIN_TIMEOUT_MS);
+        rd_kafka_topic_destroy(rkt);
+        int ready = !e && md->topic_cnt == 1 && !md->topics[0].err &&
+                    md->topics[0].partition_cnt == partitions;
+        for (int p = 0; ready && p < md->topics[0].partition_cnt; p++)
+            if (md->topics[0].partitions[p].leader < 0)
+                ready = 0;
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        if (ready)
+            break;
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     rd_kafka_destroy(rk);
     return rc;
 }

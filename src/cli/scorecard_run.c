@@ -430,6 +430,12 @@ int sc_run(opts *o)
         sc_group_stop(&c->g[i]);
 
     fprintf(stderr, "scorecard: replaying the window into a new group\n");
+    /* The dev topic with the events topic's partition count now (partitions may have been
+     * added), created before the copy so the replay destination keeps partitions. */
+    int dev_parts = o->partitions + (c->ops.partitions_done && c->ops.partitions_rc == 0 ? 2 : 0);
+    int nb2 = 0;
+    if (sc_topic_create(&c->kc, c->dev_topic, dev_parts, &nb2, err, sizeof err) != 0)
+        fprintf(stderr, "scorecard: creating %s: %s\n", c->dev_topic, err);
     uint8_t *rseen = calloc(p->cap, 1);
     sc_replay_result rr;
     char rerr[512] = "";

@@ -142,11 +142,14 @@ case_cluster_broker_restart() {
   [ -n "$boot" ] || { fail "CER_KAFKA_CLUSTER_BOOTSTRAP is not set: run 'make test-cluster' (scripts/kafka.sh cluster-start)"; exit 1; }
   local k=$CER_ROOT/scripts/kafka.sh
   "$k" cluster-start-broker 2 >/dev/null 2>&1 # a previous failed run may have left it down
-  expect_run 0 "$CERELAY" scorecard --kafka "$boot" --duration 40 --rate 100 --burst 3x@15s/2s \
+  "$CERELAY" scorecard --kafka "$boot" --duration 40 --rate 100 --burst 3x@15s/2s \
     --ops retention,broker-restart \
     --broker-restart-cmd "$k cluster-stop-broker 2 && sleep 5 && $k cluster-start-broker 2" \
-    --json "$TMP/sc.json" --no-color
-  echo "$OUT"
+    --json "$TMP/sc.json" --no-color >"$TMP/out" 2>"$TMP/err"
+  local rc=$?
+  cat "$TMP/out" "$TMP/err"
+  # The verdict may be yellow or red on a loaded machine (freshness rows); the run must complete.
+  [ "$rc" -le 2 ] || { fail "the scorecard could not run (exit $rc)"; exit 1; }
   expect_eq "$(grade_of "$TMP/sc.json" ops.broker_restart)" "green"
   expect_eq "$(grade_of "$TMP/sc.json" delivery.losses)" "green"
   expect_eq "$(grade_of "$TMP/sc.json" replay.exactness)" "green"
