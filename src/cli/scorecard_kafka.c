@@ -470,28 +470,37 @@ int sc_topic_set_retention(const sc_kafka_conf *kc, const char *topic, int64_t m
         goto out;
     }
     rd_kafka_event_destroy(ev);
-    cr = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
-    rd_kafka_DescribeConfigs(rk, &cr, 1, NULL, q);
-    ev = admin_wait(q, err, n);
-    rd_kafka_ConfigResource_destroy(cr);
-    if (!ev)
-        goto out;
-    res =
-        rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev), &cnt);
-    *got = -1;
-    if (cnt >= 1 && !rd_kafka_ConfigResource_error(res[0])) {
-        size_t nc;
-        const rd_kafka_ConfigEntry_t **ents = rd_kafka_ConfigResource_configs(res[0], &nc);
-        for (size_t i = 0; i < nc; i++)
-            if (strcmp(rd_kafka_ConfigEntry_name(ents[i]), "retention.ms") == 0 &&
-                rd_kafka_ConfigEntry_value(ents[i]))
-                *got = strtoll(rd_kafka_ConfigEntry_value(ents[i]), NULL, 10);
-        rc = 0;
-    } else {
-        snprintf(err, n, "DescribeConfigs %s: %s", topic,
-                 cnt ? rd_kafka_ConfigResource_error_string(res[0]) : "no result");
+    /* Read it back; brokers apply metadata changes asynchronously, so a broker may answer
+     * with the old value for a moment: ask again for up to 10 s. */
+    for (int attempt = 0; attempt < 50; attempt++) {
+        rc = -1;
+        cr = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+        rd_kafka_DescribeConfigs(rk, &cr, 1, NULL, q);
+        ev = admin_wait(q, err, n);
+        rd_kafka_ConfigResource_destroy(cr);
+        if (!ev)
+            break;
+        res = rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev),
+                                                        &cnt);
+        *got = -1;
+        if (cnt >= 1 && !rd_kafka_ConfigResource_error(res[0])) {
+            size_t nc;
+            const rd_kafka_ConfigEntry_t **ents = rd_kafka_ConfigResource_configs(res[0], &nc);
+            for (size_t i = 0; i < nc; i++)
+                if (strcmp(rd_kafka_ConfigEntry_name(ents[i]), "retention.ms") == 0 &&
+                    rd_kafka_ConfigEntry_value(ents[i]))
+                    *got = strtoll(rd_kafka_ConfigEntry_value(ents[i]), NULL, 10);
+            rc = 0;
+        } else {
+            snprintf(err, n, "DescribeConfigs %s: %s", topic,
+                     cnt ? rd_kafka_ConfigResource_error_string(res[0]) : "no result");
+        }
+        rd_kafka_event_destroy(ev);
+        if (rc != 0 || *got == ms)
+            break;
+        struct timespec ts = {0, 200 * 1000000L};
+        nanosleep(&ts, NULL);
     }
-    rd_kafka_event_destroy(ev);
 out:
     rd_kafka_queue_destroy(q);
     rd_kafka_destroy(rk);
