@@ -40,7 +40,8 @@ static void usage(FILE *f)
                "exit status (every command):\n"
                "  0  success\n"
                "  1  invalid input or failed work (invalid events, events not delivered)\n"
-               "  2  usage error or I/O error (nothing is printed on standard output then)\n");
+               "  2  usage error or I/O error (nothing is printed on standard output then)\n"
+               "  scorecard: 0 green, 1 yellow, 2 red, 3 could not run (usage error included)\n");
 }
 
 int cli_read_all(const char *path, size_t max, char **out, size_t *len)
