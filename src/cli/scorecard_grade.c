@@ -518,29 +518,47 @@ void sc_grade_ops(run_ctx *c)
     if (!o->op_restart) {
         snprintf(w->note, sizeof w->note, "not run (needs --broker-restart-cmd, a cluster)");
     } else {
-        /* Recovery: from the start of the operation to the latest consume time of an alerting
-         * event generated after it whose freshness exceeded the steady green threshold. */
+        /* Freshness around the operation, from the alerting group's events generated after
+         * it began: stale = fresher than the steady green threshold no longer. Graded: the
+         * longer of the longest stale stretch (whole seconds with a stale event consumed) and
+         * the time from the command's end to the last stale event consumed. */
         sc_group *g = &c->g[0];
-        int64_t worst = r->restart_from_ms;
+        enum { SPAN = 3600 };
+        static unsigned char stale[SPAN];
+        memset(stale, 0, sizeof stale);
+        int64_t last = r->restart_until_ms;
         for (size_t i = 0; i < g->nsamples; i++) {
             const sc_sample *x = &g->samples[i];
-            if (x->gen_ms >= r->restart_from_ms &&
-                (double)(x->cons_ms - x->gen_ms) > c->th.alerting_freshness_p99_ms.green &&
-                x->cons_ms > worst)
-                worst = x->cons_ms;
+            if (x->gen_ms < r->restart_from_ms ||
+                (double)(x->cons_ms - x->gen_ms) <= c->th.alerting_freshness_p99_ms.green)
+                continue;
+            int64_t sec = (x->cons_ms - r->restart_from_ms) / 1000;
+            if (sec >= 0 && sec < SPAN)
+                stale[sec] = 1;
+            if (x->cons_ms > last)
+                last = x->cons_ms;
         }
-        double rec = (double)(worst - r->restart_from_ms) / 1000.0;
+        int run = 0, longest = 0;
+        for (int i = 0; i < SPAN; i++) {
+            run = stale[i] ? run + 1 : 0;
+            if (run > longest)
+                longest = run;
+        }
+        double after = (double)(last - r->restart_until_ms) / 1000.0;
+        double rec = after > longest ? after : (double)longest;
         double took = (double)(r->restart_until_ms - r->restart_from_ms) / 1000.0;
         size_t lost = 0;
         for (size_t i = 0; i < c->p.emitted && i < c->p.cap; i++)
             if (c->p.ack_ns[i] && !c->g[2].seen[i])
                 lost++;
         w->measured = rec;
-        snprintf(w->value, sizeof w->value, "%zu acked lost, stale for %.1f s", lost, rec);
+        snprintf(w->value, sizeof w->value, "%zu lost, stale <= %d s, fresh %.1f s after", lost,
+                 longest, after);
         limit_text(w, &c->th.broker_restart_recovery_s, " s, 0 lost");
         w->grade = sc_grade_of(&c->th.broker_restart_recovery_s, rec);
         snprintf(w->note, sizeof w->note,
-                 "stale: alerting events over %g ms from the stop on; command took %.1f s, exit %d",
+                 "stale: alerting events over %g ms; graded: max(longest stale stretch, back to "
+                 "fresh after the command); command took %.1f s, exit %d",
                  c->th.alerting_freshness_p99_ms.green, took,
                  WIFEXITED(r->restart_status) ? WEXITSTATUS(r->restart_status) : -1);
         if (lost || !WIFEXITED(r->restart_status) || WEXITSTATUS(r->restart_status) != 0)

@@ -37,12 +37,17 @@ void sc_report_verdict(sc_report *r)
             skip++;
             break;
         }
-    if (red || yellow >= 3) {
+    if (red) {
         r->verdict = SC_RED;
         snprintf(r->verdict_text, sizeof r->verdict_text,
-                 "RED: %d red, %d yellow of %d checks (%d not run): losses, stale freshness or "
-                 "unpredictable replay",
+                 "RED: %d red, %d yellow of %d checks (%d not run): losses, stale freshness, "
+                 "replay or an operation failed",
                  red, yellow, red + yellow + green, skip);
+    } else if (yellow >= 3) {
+        r->verdict = SC_RED;
+        snprintf(r->verdict_text, sizeof r->verdict_text,
+                 "RED: %d of %d checks yellow, more than one or two paths need work (%d not run)",
+                 yellow, yellow + green, skip);
     } else if (yellow) {
         r->verdict = SC_YELLOW;
         snprintf(r->verdict_text, sizeof r->verdict_text,
