@@ -77,7 +77,7 @@ static const char help[] =
     "  --broker-restart-cmd CMD   shell command that stops one broker and starts it again,\n"
     "                       e.g. 'scripts/kafka.sh cluster-stop-broker 2; sleep 5;\n"
     "                       scripts/kafka.sh cluster-start-broker 2'\n"
-    "  --stall-group NAME   test hook: that group stops consuming from 20%% of the run until\n"
+    "  --stall-group NAME   test hook: that group stops consuming from 20% of the run until\n"
     "                       production ends (its freshness row turns red)\n"
     "  --no-color           plain table even on a terminal\n"
     "\n"
