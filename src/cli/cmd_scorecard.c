@@ -36,7 +36,9 @@ static const char help[] =
     "  4. operations under load (--ops): retention (AlterConfigs retention.ms=30 days, read\n"
     "     back with DescribeConfigs), partitions (CreatePartitions +2 half-way, per-key order\n"
     "     checked), broker-restart (runs --broker-restart-cmd a third of the way in), scram\n"
-    "     (NOT IMPLEMENTED: librdkafka 2.0 has no AlterUserScramCredentials; the row says so);\n"
+    "     (at 40%: runs --scram-rotate-cmd, then a new client must get in with the new\n"
+    "     password and not with the old one; cerelay cannot rotate by itself: librdkafka 2.0\n"
+    "     has no AlterUserScramCredentials);\n"
     "  5. after production, replays the whole window into a new group `replay`, copying it to\n"
     "     PREFIX-dev with the replay destination, and checks every id once;\n"
     "  6. client compatibility: 100 events in structured mode, then both topics are read back\n"
@@ -72,11 +74,17 @@ static const char help[] =
     "  --topic-prefix P     topic and group prefix (default scorecard-<unix time>-<pid>)\n"
     "  --partitions N       partitions of the events topic (default 3)\n"
     "  --ops LIST           comma-separated: retention, partitions, broker-restart, scram,\n"
-    "                       none (default retention,partitions; broker-restart is added\n"
-    "                       when --broker-restart-cmd is given)\n"
+    "                       none (default retention,partitions; broker-restart and scram are\n"
+    "                       added when their command is given)\n"
     "  --broker-restart-cmd CMD   shell command that stops one broker and starts it again,\n"
     "                       e.g. 'scripts/kafka.sh cluster-stop-broker 2; sleep 5;\n"
     "                       scripts/kafka.sh cluster-start-broker 2'\n"
+    "  --scram-rotate-cmd CMD  shell command that changes the SCRAM password of the user of\n"
+    "                       -X sasl.username to --scram-new-password (it gets both in\n"
+    "                       CER_SCORECARD_SCRAM_USER, CER_SCORECARD_SCRAM_NEW_PASSWORD), e.g.\n"
+    "                       kafka-configs.sh --alter --entity-type users ... (adds scram to\n"
+    "                       --ops when --ops is not given)\n"
+    "  --scram-new-password P  the password after the rotation\n"
     "  --stall-group NAME   test hook: that group stops consuming from 20% of the run until\n"
     "                       production ends (its freshness row turns red)\n"
     "  --no-color           plain table even on a terminal\n"
@@ -133,7 +141,9 @@ int cmd_scorecard(int argc, char **argv)
         O_RESTART,
         O_STALL,
         O_NOCOLOR,
-        O_CHARTJS
+        O_CHARTJS,
+        O_SCRAM_CMD,
+        O_SCRAM_NEW
     };
     static const struct option lopts[] = {
         {"kafka", required_argument, NULL, O_KAFKA},
@@ -149,6 +159,8 @@ int cmd_scorecard(int argc, char **argv)
         {"ops", required_argument, NULL, O_OPS},
         {"broker-restart-cmd", required_argument, NULL, O_RESTART},
         {"stall-group", required_argument, NULL, O_STALL},
+        {"scram-rotate-cmd", required_argument, NULL, O_SCRAM_CMD},
+        {"scram-new-password", required_argument, NULL, O_SCRAM_NEW},
         {"no-color", no_argument, NULL, O_NOCOLOR},
         {"chartjs", required_argument, NULL, O_CHARTJS},
         {"help", no_argument, NULL, 'h'},
@@ -218,6 +230,12 @@ int cmd_scorecard(int argc, char **argv)
         case O_STALL:
             o.stall = optarg;
             break;
+        case O_SCRAM_CMD:
+            o.scram_cmd = optarg;
+            break;
+        case O_SCRAM_NEW:
+            o.scram_new = optarg;
+            break;
         case O_NOCOLOR:
             o.color = 0;
             break;
@@ -244,6 +262,24 @@ int cmd_scorecard(int argc, char **argv)
         o.op_restart = 1;
     if (o.op_restart && !o.restart_cmd)
         return usage_err("--ops broker-restart needs --broker-restart-cmd CMD", NULL);
+    if (o.scram_cmd && !ops_list)
+        o.op_scram = 1;
+    if (o.op_scram) {
+        o.scram_pw_index = -1;
+        for (int i = 0; i < o.nprops; i++) {
+            if (strncmp(o.props[i], "sasl.password=", 14) == 0)
+                o.scram_pw_index = i;
+            if (strncmp(o.props[i], "sasl.username=", 14) == 0)
+                o.scram_user = o.props[i] + 14;
+        }
+        if (!o.scram_cmd || !o.scram_new || o.scram_pw_index < 0 || !o.scram_user)
+            return usage_err("--ops scram needs --scram-rotate-cmd CMD, --scram-new-password P "
+                             "and -X sasl.username=U -X sasl.password=OLD",
+                             NULL);
+        if (strchr(o.scram_new, '\'') || strchr(o.scram_user, '\''))
+            return usage_err("--scram-new-password and sasl.username: no single quotes", NULL);
+        snprintf(o.scram_new_prop, sizeof o.scram_new_prop, "sasl.password=%s", o.scram_new);
+    }
     if (o.stall && strcmp(o.stall, "alerting") && strcmp(o.stall, "evaluation") &&
         strcmp(o.stall, "audit") && strcmp(o.stall, "throttled"))
         return usage_err("--stall-group: expected alerting, evaluation, audit or throttled",

@@ -148,6 +148,9 @@ void sc_group_free(sc_group *g);
  * *nbrokers receives the broker count. */
 int sc_topic_create(const sc_kafka_conf *kc, const char *topic, int partitions, int *nbrokers,
                     char *errstr, size_t errstr_size);
+/* A new client asks for metadata: 0 when it answers within timeout_ms (authentication passed),
+ * -1 with errstr otherwise. */
+int sc_probe(const sc_kafka_conf *kc, int timeout_ms, char *errstr, size_t errstr_size);
 int sc_topic_delete(const sc_kafka_conf *kc, const char *const *topics, int n, char *errstr,
                     size_t errstr_size);
 /* AlterConfigs retention.ms=ms, then DescribeConfigs; *got receives the value read back. */

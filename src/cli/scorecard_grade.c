@@ -566,10 +566,35 @@ void sc_grade_ops(run_ctx *c)
     }
 
     w = row(c, "ops.scram_rotation", "rotate SASL/SCRAM credentials");
-    snprintf(w->note, sizeof w->note,
-             "NOT IMPLEMENTED: needs AlterUserScramCredentials (librdkafka >= 2.2; this build "
-             "has %s)%s",
-             rd_kafka_version_str(), o->op_scram ? "; --ops scram was asked for" : "");
+    snprintf(w->limit, sizeof w->limit, "new in, old out, 0 lost");
+    if (!o->op_scram || !o->scram_cmd) {
+        snprintf(w->note, sizeof w->note,
+                 "not run: needs --scram-rotate-cmd with -X sasl.username/sasl.password "
+                 "(cerelay cannot rotate itself: librdkafka %s has no AlterUserScramCredentials)",
+                 rd_kafka_version_str());
+    } else if (!r->scram_done) {
+        snprintf(w->value, sizeof w->value, "not reached");
+        w->grade = SC_RED;
+    } else {
+        size_t lost = 0;
+        for (size_t i = 0; i < c->p.emitted && i < c->p.cap; i++)
+            if (c->p.ack_ns[i] && !c->g[2].seen[i])
+                lost++;
+        int ok_cmd = WIFEXITED(r->scram_status) && WEXITSTATUS(r->scram_status) == 0;
+        snprintf(w->value, sizeof w->value, "new %s, old %s, %zu lost",
+                 r->scram_new_ok ? "accepted" : "REFUSED",
+                 r->scram_old_refused ? "refused" : "STILL ACCEPTED", lost);
+        w->measured = (double)lost;
+        w->grade =
+            ok_cmd && r->scram_new_ok && r->scram_old_refused && lost == 0 ? SC_GREEN : SC_RED;
+        if (r->scram_new_ok)
+            snprintf(w->note, sizeof w->note,
+                     "%s; running clients kept their sessions, later ones used the new password",
+                     ok_cmd ? "command exit 0" : "command FAILED");
+        else
+            snprintf(w->note, sizeof w->note, "%s; a client with the new password: %s",
+                     ok_cmd ? "command exit 0" : "command FAILED", r->scram_err);
+    }
 }
 
 /* Per second of the run: ack latency p50/p99 by emit time, freshness p99 by consume time. */

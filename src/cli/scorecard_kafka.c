@@ -414,6 +414,21 @@ int sc_topic_create(const sc_kafka_conf *kc, const char *topic, int partitions, 
     return rc;
 }
 
+int sc_probe(const sc_kafka_conf *kc, int timeout_ms, char *err, size_t n)
+{
+    rd_kafka_t *rk = admin_new(kc, err, n);
+    if (!rk)
+        return -1;
+    const rd_kafka_metadata_t *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, NULL, &md, timeout_ms);
+    if (e)
+        snprintf(err, n, "kafka: %s", rd_kafka_err2str(e));
+    else
+        rd_kafka_metadata_destroy(md);
+    rd_kafka_destroy(rk);
+    return e ? -1 : 0;
+}
+
 int sc_topic_delete(const sc_kafka_conf *kc, const char *const *topics, int nt, char *err, size_t n)
 {
     rd_kafka_t *rk = admin_new(kc, err, n);

@@ -92,10 +92,37 @@ static void wait_until(ops_run *r, double secs)
         sleep_ms(50);
 }
 
+/* Rotate the SCRAM password with the user's command, then check that a new client with the new
+ * password gets in and one with the old password does not; from then on every new client of
+ * the run uses the new password (running ones keep their authenticated connections). */
+static void rotate_scram(ops_run *r)
+{
+    opts *o = r->o;
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "CER_SCORECARD_SCRAM_USER='%s' CER_SCORECARD_SCRAM_NEW_PASSWORD='%s' %s",
+             o->scram_user, o->scram_new, o->scram_cmd);
+    fprintf(stderr, "scorecard: SCRAM rotation: %s\n", o->scram_cmd);
+    r->scram_at_ms = sc_wall_ms();
+    r->scram_status = system(cmd);
+    const char *old = o->props[o->scram_pw_index];
+    const char *np[64];
+    memcpy(np, o->props, sizeof np);
+    np[o->scram_pw_index] = o->scram_new_prop;
+    sc_kafka_conf with_new = {o->brokers, np}, with_old = {o->brokers, o->props};
+    char err[256];
+    r->scram_new_ok = sc_probe(&with_new, 10000, r->scram_err, sizeof r->scram_err) == 0;
+    r->scram_old_refused = sc_probe(&with_old, 5000, err, sizeof err) != 0;
+    if (r->scram_new_ok)
+        o->props[o->scram_pw_index] = o->scram_new_prop; /* new clients from now on */
+    (void)old;
+    r->scram_done = 1;
+}
+
 static void *ops_main(void *arg)
 {
     ops_run *r = arg;
-    const opts *o = r->o;
+    opts *o = r->o;
     if (o->op_retention) {
         wait_until(r, o->duration * 0.25);
         r->retention_want = 30LL * 24 * 3600 * 1000;
@@ -111,6 +138,10 @@ static void *ops_main(void *arg)
         r->restart_status = system(o->restart_cmd);
         r->restart_until_ms = sc_wall_ms();
         r->restart_done = 1;
+    }
+    if (o->op_scram && o->scram_cmd) {
+        wait_until(r, o->duration * 0.4);
+        rotate_scram(r);
     }
     if (o->op_partitions) {
         wait_until(r, o->duration * 0.5);

@@ -24,6 +24,11 @@ typedef struct opts {
     sc_thresholds th;
     burst b;
     int op_retention, op_partitions, op_restart, op_scram;
+    /* SCRAM rotation: the command, the new password, the -X sasl.password entry (index into
+     * props) that new clients use once the rotation is done, and that entry's new text. */
+    const char *scram_cmd, *scram_new, *scram_user;
+    int scram_pw_index;
+    char scram_new_prop[300];
 } opts;
 
 /* Producer bookkeeping: written by the producer loop and the emitter's delivery thread. */
@@ -37,7 +42,7 @@ typedef struct prod {
 } prod;
 
 typedef struct ops_run {
-    const opts *o;
+    opts *o;
     sc_kafka_conf kc;
     const char *topic;
     volatile int stop;
@@ -49,7 +54,9 @@ typedef struct ops_run {
     int64_t partitions_at_ms;
     int restart_done, restart_status;
     int64_t restart_from_ms, restart_until_ms;
-    char retention_err[256], partitions_err[256];
+    int scram_done, scram_status, scram_new_ok, scram_old_refused;
+    int64_t scram_at_ms;
+    char retention_err[256], partitions_err[256], scram_err[256];
 } ops_run;
 
 typedef struct run_ctx {

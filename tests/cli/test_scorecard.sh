@@ -37,7 +37,7 @@ grade_of() { # JSON ID -> grade
 case_usage() {
   expect_run 0 "$CERELAY" scorecard --help
   expect_contains "$OUT" "Exit status: 0 green, 1 yellow, 2 red, 3 could not run"
-  expect_contains "$OUT" "NOT IMPLEMENTED"
+  expect_contains "$OUT" "--scram-rotate-cmd CMD"
   expect_run 3 "$CERELAY" scorecard
   expect_contains "$ERR" "--kafka BROKERS is required"
   expect_run 3 "$CERELAY" scorecard --kafka 127.0.0.1:1 --burst 5x@1s/2s
@@ -92,7 +92,7 @@ case_kafka_green() {
     lag.recovery delivery.losses replay.exactness clients.compat ops.retention; do
     expect_eq "$id $(grade_of "$TMP/sc.json" "$id")" "$id green"
   done
-  expect_eq "$(grade_of "$TMP/sc.json" ops.scram_rotation)" "skip"
+  expect_eq "$(grade_of "$TMP/sc.json" ops.scram_rotation)" "skip" # no --scram-rotate-cmd
   expect_eq "$(grade_of "$TMP/sc.json" ops.partitions)" "skip"
   validate_json "$TMP/sc.json"
   # The report: both charts drew data ...
@@ -136,6 +136,49 @@ case_kafka_alerting_stalled() {
   expect_contains "$OUT" "3->5, 0 in-partition"
   case $(grade_of "$TMP/sc.json" ops.partitions) in green | yellow) ;; *) fail "ops.partitions red" ;; esac
   validate_json "$TMP/sc.json"
+}
+
+# Kafka's own ConfigCommand (kafka-configs.sh) from the test broker's jars: SCRAM users.
+kafka_configs() {
+  local lib=${CER_KAFKA_CACHE:-$HOME/.cache/cerelay/kafka-3.9.1}/lib
+  [ -f "$lib/kafka_2.13-3.9.1.jar" ] || { fail "no Kafka jars in $lib (scripts/kafka.sh start fetches them)"; exit 1; }
+  java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dlog4j.configuration=file:/dev/null \
+    -cp "$lib/*" kafka.admin.ConfigCommand --bootstrap-server "$BOOT" --entity-type users "$@" \
+    >"$TMP/configs.log" 2>&1 || { cat "$TMP/configs.log" >&2; return 1; }
+}
+
+# SCRAM rotation under load on the test broker's SCRAM listener, as a user made for the test:
+# the run authenticates with the old password, --scram-rotate-cmd changes it half-way; new
+# clients must get in with the new password only, and nothing acknowledged may be lost.
+case_kafka_scram_rotation() {
+  need_kafka
+  local scram=${CER_KAFKA_SCRAM_BOOTSTRAP:-127.0.0.1:9095} user="scorecard-$$-$RANDOM"
+  kafka_configs --alter --entity-name "$user" --add-config 'SCRAM-SHA-512=[password=old-secret]' ||
+    { fail "cannot create SCRAM user $user"; exit 1; }
+  # The rotation command: Kafka's ConfigCommand, as an operator would run kafka-configs.sh.
+#!/usr/bin/env bash
+# Called by the scorecard with CER_SCORECARD_SCRAM_USER and CER_SCORECARD_SCRAM_NEW_PASSWORD.
+. "$(dirname "$0")/lib.sh" 2>/dev/null || true
+EOS
+  {
+    echo "BOOT=$BOOT CER_KAFKA_CACHE=${CER_KAFKA_CACHE:-}"
+    declare -f kafka_configs fail
+    echo "TMP=$TMP"
+    echo 'kafka_configs --alter --entity-name "$CER_SCORECARD_SCRAM_USER" --add-config "SCRAM-SHA-512=[password=$CER_SCORECARD_SCRAM_NEW_PASSWORD]"'
+  } >"$TMP/rotate.sh"
+  chmod +x "$TMP/rotate.sh"
+  expect_run 0 "$CERELAY" scorecard --kafka "$scram" -X security.protocol=SASL_PLAINTEXT \
+    -X sasl.mechanism=SCRAM-SHA-512 -X sasl.username="$user" -X sasl.password=old-secret \
+    --duration 12 --rate 80 --burst none --ops scram --scram-rotate-cmd "bash $TMP/rotate.sh" \
+    --scram-new-password new-secret --thresholds "$(dirname "$0")/scorecard-ci.yaml" \
+    --json "$TMP/sc.json" --no-color
+  echo "$OUT"
+  expect_contains "$OUT" "new accepted, old refused, 0 lost"
+  expect_eq "$(grade_of "$TMP/sc.json" ops.scram_rotation)" "green"
+  expect_eq "$(grade_of "$TMP/sc.json" delivery.losses)" "green"
+  expect_eq "$(grade_of "$TMP/sc.json" replay.exactness)" "green"
+  expect_eq "$(grade_of "$TMP/sc.json" clients.compat)" "green"
+  kafka_configs --alter --entity-name "$user" --delete-config SCRAM-SHA-512 || true
 }
 
 # Three brokers (scripts/kafka.sh cluster-start): broker 2 is stopped and started again while
