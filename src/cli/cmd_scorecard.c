@@ -176,6 +176,7 @@ int cmd_scorecard(int argc, char **argv)
     o.chartjs = "/usr/share/javascript/chart.js/chart.min.js";
     const char *ops_list = NULL;
     char *end;
+    const char *pend;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "X:h", lopts, NULL)) != -1) {
@@ -189,8 +190,8 @@ int cmd_scorecard(int argc, char **argv)
             o.props[o.nprops++] = optarg;
             break;
         case O_DURATION:
-            o.duration = sc_parse_seconds(optarg);
-            if (!(o.duration > 0) || o.duration > 3600)
+            o.duration = cli_parse_seconds(optarg, &pend);
+            if (!(o.duration > 0) || *pend || o.duration > 3600)
                 return usage_err("--duration: not a duration from 1 ms to 1 h", optarg);
             break;
         case O_RATE:
@@ -299,7 +300,7 @@ int cmd_scorecard(int argc, char **argv)
         }
     }
     o.b = (burst){1, 0, 0};
-    if (o.burst_spec && sc_parse_burst(o.burst_spec, &o.b) != 0)
+    if (o.burst_spec && cli_burst_parse(o.burst_spec, &o.b) != 0)
         return usage_err("--burst: expected MULTx@PERIOD[/LENGTH] with LENGTH < PERIOD",
                          o.burst_spec);
     return sc_run(&o);

@@ -45,45 +45,6 @@ static void sleep_ms(int64_t ms)
         ;
 }
 
-double sc_parse_seconds(const char *s)
-{
-    char *e;
-    double v = strtod(s, &e);
-    if (e == s || !(v >= 0) || !isfinite(v))
-        return -1;
-    if (strcmp(e, "ms") == 0)
-        return v / 1000;
-    if (strcmp(e, "s") == 0 || !*e)
-        return v;
-    if (strcmp(e, "m") == 0)
-        return v * 60;
-    return -1;
-}
-
-int sc_parse_burst(const char *s, burst *b)
-{
-    char *e, tmp[64];
-    b->mult = strtod(s, &e);
-    if (e == s || *e != 'x' || !(b->mult > 0) || !isfinite(b->mult) || e[1] != '@')
-        return -1;
-    snprintf(tmp, sizeof tmp, "%s", e + 2);
-    char *slash = strchr(tmp, '/');
-    b->length = 1;
-    if (slash) {
-        *slash = 0;
-        b->length = sc_parse_seconds(slash + 1);
-    }
-    b->period = sc_parse_seconds(tmp);
-    return b->period <= 0 || b->length <= 0 || b->length >= b->period ? -1 : 0;
-}
-
-static double rate_at(double rate, const burst *b, double t)
-{
-    if (b->period <= 0 || t < b->period)
-        return rate;
-    return fmod(t, b->period) < b->length ? rate * b->mult : rate;
-}
-
 /* ------------------------------------------------------------------ operations thread --- */
 
 static void wait_until(ops_run *r, double secs)
@@ -221,7 +182,7 @@ static void produce(run_ctx *c, cer_emitter *em, cer_catalog_gen *gen)
         double el = (double)(now - t0) / 1e9;
         if (el >= o->duration)
             break;
-        double r = rate_at(o->rate, &c->b, el), cap = r / 20 > 1 ? r / 20 : 1;
+        double r = cli_burst_rate(o->rate, &c->b, el), cap = r / 20 > 1 ? r / 20 : 1;
         tokens += (double)(now - last) / 1e9 * r;
         if (tokens > cap)
             tokens = cap;

@@ -5,15 +5,14 @@
 
 #include <pthread.h>
 
+#include "cli/burst.h"
 #include "cli/scorecard.h"
 
 /* WARMUP_MS: events generated in the first second wait for the clients' first connections;
  * the latency and freshness rows leave them out (the ack row's note gives their p99). */
 enum { SC_EXIT_NORUN = 3, COMPAT_EVENTS = 100, WARMUP_MS = 1000 };
 
-typedef struct burst {
-    double mult, period, length;
-} burst;
+typedef cli_burst burst;
 
 typedef struct opts {
     const char *brokers, *thresholds, *json, *html, *prefix, *burst_spec, *restart_cmd;
@@ -73,8 +72,6 @@ typedef struct run_ctx {
 } run_ctx;
 
 /* scorecard_run.c */
-int sc_parse_burst(const char *s, burst *b);
-double sc_parse_seconds(const char *s);
 /* The whole run: returns the exit status (0 green, 1 yellow, 2 red, 3 could not run). */
 int sc_run(opts *o);
 
