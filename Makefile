@@ -16,7 +16,7 @@ DESTDIR    ?=
 DEB_BUILD  ?= build-deb
 
 .PHONY: all build deps deps-build run test test-asan test-tsan fuzz fuzz-smoke bench format \
-        format-check kafka kafka-stop clean help install uninstall deb
+        format-check kafka kafka-stop clean help install uninstall deb test-cluster
 
 all: build
 
@@ -24,6 +24,7 @@ help:
 	@echo "make run        install what is missing, build, start the relay on the local log"
 	@echo "make            build everything into $(BUILD)/ (program: $(BUILD)/cerelay)"
 	@echo "make test       install missing packages, build, run every test (+ASan, fuzz smoke)"
+	@echo "make test-cluster  the three-broker tests (ctest label cluster) on scripts/kafka.sh cluster-start"
 	@echo "make test-asan  the suite under AddressSanitizer+UndefinedBehaviorSanitizer"
 	@echo "make test-tsan  the threaded libraries' tests (log, sink, emitter) under ThreadSanitizer"
 	@echo "make fuzz       run every fuzzer for FUZZ_LONG_SECONDS (default 600) each"
@@ -71,12 +72,22 @@ deb: deps-build
 test:
 	JOBS=$(JOBS) FUZZ_SECONDS=$(FUZZ_SECONDS) CTEST_ARGS="$(CTEST_ARGS)" scripts/test.sh
 
+# The tests labelled `cluster` (left out of `make test`): on a three-broker KRaft cluster that
+# is started for them and stopped afterwards (unless it was already running).
+test-cluster: build
+	@scripts/deps.sh test
+	@up=0; scripts/kafka.sh cluster-status >/dev/null 2>&1 && up=1; \
+	scripts/kafka.sh cluster-start >/dev/null || exit 1; \
+	eval "$$(scripts/kafka.sh cluster-env)"; \
+	ctest --test-dir $(BUILD) --output-on-failure -L cluster $(CTEST_ARGS); rc=$$?; \
+	[ $$up = 1 ] || scripts/kafka.sh cluster-stop; exit $$rc
+
 test-asan: deps
 	@[ -n "$$CER_KAFKA_BOOTSTRAP" ] || scripts/kafka.sh start
 	cmake -S . -B $(ASAN_BUILD) $(GEN) -DCMAKE_BUILD_TYPE=Debug -DCER_SANITIZE=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE cluster $(CTEST_ARGS)
 
 # The emitter's threads (appender, forwarder, committer), the log's group commit and the sinks
 # under ThreadSanitizer. librdkafka is not instrumented, so tests that need the broker's

@@ -5,10 +5,12 @@
 #
 #   scripts/deps.sh [--check] [GROUP...]
 #
-# Groups: build (compile cerelay), format (clang-format), fuzz (clang, libFuzzer), bench (JSON
-# baselines, h2load), test (the suite's peers: Python, Go, the Kafka broker's JDK), deb (Debian
-# packaging tools); default: all of them. --check lists what is missing and exits 1,
-# installing nothing. Without root (or sudo) it stops with one line saying what to run.
+# Groups: build (compile cerelay), format (clang-format), fuzz (clang, libFuzzer), bench
+# (baseline JSON libraries, h2load), test (the suite's peers: Python, Go, the Kafka broker's
+# JDK, Chart.js for the scorecard's HTML report), browser (headless Chromium and PIL: the
+# scorecard report's rendering test), deb (Debian packaging tools); default: all of them.
+# --check lists what is missing and exits 1, installing nothing. Without root (or sudo) it
+# stops with one line saying what to run.
 set -euo pipefail
 
 declare -A GROUP=(
@@ -18,10 +20,12 @@ declare -A GROUP=(
   [format]="clang-format"
   [fuzz]="clang llvm libclang-rt-14-dev"
   [bench]="libcjson-dev libjansson-dev nghttp2-client"
-  [test]="python3 python3-confluent-kafka default-jdk-headless maven openssl time zsh"
+  [test]="python3 python3-confluent-kafka python3-jsonschema default-jdk-headless maven openssl time
+          zsh libjs-chart.js"
+  [browser]="chromium chromium-driver python3-pil"
   [deb]="dpkg-dev fakeroot"
 )
-ORDER=(build format fuzz bench test deb)
+ORDER=(build format fuzz bench test browser deb)
 
 check=0
 groups=()
@@ -30,7 +34,7 @@ for a in "$@"; do
   --check) check=1 ;;
   all) groups+=("${ORDER[@]}") ;;
   -h | --help)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
   *)

@@ -55,6 +55,8 @@ die() { printf 'kafka.sh: error: %s\n' "$*" >&2; exit 1; }
 usage() {
 	cat <<EOF
 usage: scripts/kafka.sh start|stop|restart|status|env|logs|selftest|--help
+       scripts/kafka.sh cluster-start|cluster-stop|cluster-status|cluster-env
+       scripts/kafka.sh cluster-stop-broker N|cluster-start-broker N
 
 Runs Apache Kafka $KAFKA_VERSION (single KRaft node, broker+controller) on $HOST
 for tests. Jars come from Maven Central via mvn and are cached.
@@ -76,6 +78,19 @@ commands:
   logs      print the tail of the broker log (\$CER_KAFKA_STATE/logs/server.log).
   selftest  start (if needed), then produce+consume on every listener
             (scripts/kafka/selftest.py with a python3 that has confluent_kafka).
+
+cluster mode (three KRaft nodes, each broker+controller, replication factor 3,
+min.insync.replicas 2, PLAINTEXT only, state in CER_KAFKA_CLUSTER_STATE,
+default /tmp/cerelay-kafka-cluster):
+  cluster-start          format and start all three, wait until all registered;
+                         prints the bootstrap list 127.0.0.1:19092,19093,19094
+  cluster-stop           stop all three (data is wiped by the next cluster-start)
+  cluster-stop-broker N  stop node N (1..3) only (SIGTERM: controlled shutdown)
+  cluster-start-broker N start node N again on its data, wait until registered
+  cluster-status         one line per node: port, pid, RSS
+  cluster-env            exports: CER_KAFKA_CLUSTER_BOOTSTRAP, ...
+  ports: CER_KAFKA_CLUSTER_PORT (19092: node N on 19091+N),
+         CER_KAFKA_CLUSTER_CONTROLLER_PORT (19192); heap CER_KAFKA_CLUSTER_HEAP (384m)
 
 listeners (defaults):
   PLAINTEXT                       $HOST:9092   CER_KAFKA_PORT
@@ -730,6 +745,266 @@ cmd_selftest() {
 	CER_KAFKA_STATE=$STATE "$py" -B "$assets/selftest.py"
 }
 
+# --------------------------------------------------------------- cluster -----
+# Three KRaft nodes, each broker+controller (combined: three JVMs, not six, which is what fits
+# a 2-core machine), PLAINTEXT only, replication factor 3, min.insync.replicas 2. Own state dir
+# and ports, so it runs next to the single broker.
+
+C_STATE=${CER_KAFKA_CLUSTER_STATE:-/tmp/cerelay-kafka-cluster}
+C_BASE_PORT=${CER_KAFKA_CLUSTER_PORT:-19092}           # node N: PLAINTEXT C_BASE_PORT+N-1
+C_CTRL_BASE=${CER_KAFKA_CLUSTER_CONTROLLER_PORT:-19192} # node N: controller C_CTRL_BASE+N-1
+C_HEAP=${CER_KAFKA_CLUSTER_HEAP:-384m}
+C_PARTITIONS=${CER_KAFKA_CLUSTER_PARTITIONS:-3}
+C_NODES=3
+
+c_port() { printf '%s\n' $((C_BASE_PORT + $1 - 1)); }
+c_ctrl() { printf '%s\n' $((C_CTRL_BASE + $1 - 1)); }
+c_bootstrap() {
+	local n out=
+	for ((n = 1; n <= C_NODES; n++)); do out+=${out:+,}$HOST:$(c_port "$n"); done
+	printf '%s\n' "$out"
+}
+c_props() { printf '%s\n' "$C_STATE/node$1/config/server.properties"; }
+c_pidfile() { printf '%s\n' "$C_STATE/node$1/kafka.pid"; }
+
+c_validate() {
+	local v
+	for v in C_BASE_PORT C_CTRL_BASE C_PARTITIONS; do
+		is_uint "${!v}" || die "cluster setting $v must be a non-negative integer, got '${!v}'"
+	done
+	((C_BASE_PORT + C_NODES <= 32768 && C_CTRL_BASE + C_NODES <= 32768)) || die "cluster ports must stay below 32768"
+	[[ $C_HEAP =~ ^[0-9]+[kKmMgG]?$ ]] || die "CER_KAFKA_CLUSTER_HEAP must look like 384m, got '$C_HEAP'"
+	[[ $C_STATE =~ ^/[A-Za-z0-9._/+-]+$ && $C_STATE != / ]] || die "CER_KAFKA_CLUSTER_STATE must be an absolute path of [A-Za-z0-9._/+-], got '$C_STATE'"
+	[[ $HOST =~ ^[A-Za-z0-9.-]+$ ]] || die "CER_KAFKA_HOST must be an IPv4 address or host name, got '$HOST'"
+}
+
+c_node_pid() {
+	local n=$1 pid SERVER_PROPS
+	SERVER_PROPS=$(c_props "$n")
+	if [[ -f $(c_pidfile "$n") ]]; then
+		pid=$(<"$(c_pidfile "$n")") || pid=
+		if is_our_broker "$pid"; then
+			printf '%s\n' "$pid"
+			return 0
+		fi
+	fi
+	return 1
+}
+
+c_render() {
+	local n=$1 voters= i dir=$C_STATE/node$1
+	for ((i = 1; i <= C_NODES; i++)); do voters+=${voters:+,}$i@$HOST:$(c_ctrl "$i"); done
+	mkdir -p "$dir/config" "$dir/data" "$dir/logs"
+	cat >"$dir/config/server.properties" <<EOF
+# Node $n of the cerelay three-node test cluster (rendered by scripts/kafka.sh cluster-start).
+process.roles=broker,controller
+node.id=$n
+controller.quorum.voters=$voters
+controller.listener.names=CONTROLLER
+listeners=PLAINTEXT://$HOST:$(c_port "$n"),CONTROLLER://$HOST:$(c_ctrl "$n")
+advertised.listeners=PLAINTEXT://$HOST:$(c_port "$n")
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$dir/data
+metadata.log.dir=$dir/data
+auto.create.topics.enable=true
+num.partitions=$C_PARTITIONS
+default.replication.factor=3
+min.insync.replicas=2
+offsets.topic.replication.factor=3
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=3
+transaction.state.log.min.isr=2
+transaction.state.log.num.partitions=10
+group.initial.rebalance.delay.ms=0
+num.network.threads=2
+num.io.threads=2
+num.replica.fetchers=1
+num.recovery.threads.per.data.dir=1
+log.retention.hours=24
+log.segment.bytes=104857600
+log.retention.check.interval.ms=300000
+delete.topic.enable=true
+unclean.leader.election.enable=false
+replica.lag.time.max.ms=10000
+controlled.shutdown.enable=true
+EOF
+	cp "$assets/log4j.properties" "$dir/config/log4j.properties"
+	cp "$assets/tools-log4j.properties" "$dir/config/tools-log4j.properties"
+}
+
+c_launch() {
+	local n=$1 dir=$C_STATE/node$1 pid i
+	local jvm=(-Xmx"$C_HEAP" -Xms64m -Xss512k -XX:+UseG1GC -XX:MaxGCPauseMillis=20
+		-XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m -XX:TieredStopAtLevel=1
+		-XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true
+		-Dkafka.logs.dir="$dir/logs" -Dlog4j.configuration="file:$dir/config/log4j.properties")
+	# shellcheck disable=SC2206
+	[[ -n $JAVA_OPTS_EXTRA ]] && jvm+=($JAVA_OPTS_EXTRA)
+	rm -f "$(c_pidfile "$n")"
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$(c_pidfile "$n")" \
+		"$JAVA" "${jvm[@]}" -cp "$LIB/*" kafka.Kafka "$(c_props "$n")" \
+		</dev/null >"$dir/logs/kafka.out" 2>&1 7>&- 8>&- &
+	for ((i = 0; i < 100; i++)); do
+		c_node_pid "$n" >/dev/null && return 0
+		sleep 0.05
+	done
+	tail -n 40 "$dir/logs/kafka.out" >&2 || true
+	die "node $n: could not start java (see $dir/logs)"
+}
+
+# Does the cluster answer metadata with every node in $1 (space-separated ids) registered?
+c_probe() {
+	local want=$1 bs=${2:-$(c_bootstrap)} py
+	py=$(find_python) || die "cluster mode needs python3 with confluent_kafka (apt-get install -y python3-confluent-kafka)"
+	"$py" -B - "$bs" "$want" >>"$C_STATE/probe.log" 2>&1 <<'PY'
+import sys
+from confluent_kafka.admin import AdminClient
+bs, want = sys.argv[1], {int(x) for x in sys.argv[2].split()}
+md = AdminClient({"bootstrap.servers": bs, "socket.timeout.ms": 3000, "log_level": 0}).list_topics(timeout=4)
+have = set(md.brokers)
+print("brokers", sorted(have))
+sys.exit(0 if want <= have else 1)
+PY
+}
+
+c_wait() {
+	local want=$1 bs=${2:-} deadline=$((SECONDS + WAIT_SECS)) n
+	while ! c_probe "$want" $bs; do
+		for n in $want; do
+			c_node_pid "$n" >/dev/null || {
+				tail -n 40 "$C_STATE/node$n/logs/server.log" >&2 2>/dev/null || true
+				die "node $n exited during startup (logs in $C_STATE/node$n/logs)"
+			}
+		done
+		((SECONDS < deadline)) || die "cluster nodes $want not ready within ${WAIT_SECS}s (logs in $C_STATE/node*/logs)"
+		sleep 0.5
+	done
+}
+
+c_lock() {
+	mkdir -p "$C_STATE"
+	exec 8>"$C_STATE/.lock"
+	flock -w $((WAIT_SECS + STOP_WAIT_SECS + 600)) 8 || die "timed out waiting for the lock $C_STATE/.lock"
+}
+
+c_write_env() {
+	cat >"$C_STATE/env.sh" <<EOF
+export CER_KAFKA_CLUSTER_BOOTSTRAP=$(c_bootstrap)
+export CER_KAFKA_CLUSTER_STATE=$(printf %q "$C_STATE")
+export CER_KAFKA_CLUSTER_NODES=$C_NODES
+EOF
+}
+
+cmd_cluster_start() {
+	validate_settings
+	c_validate
+	ensure_tools
+	c_lock
+	local n running=0 t0=$SECONDS
+	for ((n = 1; n <= C_NODES; n++)); do c_node_pid "$n" >/dev/null && running=$((running + 1)); done
+	if ((running == C_NODES)); then
+		log "cluster already running"
+		c_bootstrap
+		return 0
+	fi
+	((running == 0)) || die "cluster partly running ($running of $C_NODES nodes); use cluster-start-broker N or cluster-stop"
+	ensure_java
+	fetch_jars
+	for ((n = 1; n <= C_NODES; n++)); do
+		for p in "$(c_port "$n")" "$(c_ctrl "$n")"; do
+			port_open "$p" && die "port $HOST:$p is already in use; set CER_KAFKA_CLUSTER_PORT / CER_KAFKA_CLUSTER_CONTROLLER_PORT"
+		done
+	done
+	rm -rf "${C_STATE:?}"/node* "$C_STATE/probe.log"
+	local cid
+	cid=$(random_cluster_id)
+	for ((n = 1; n <= C_NODES; n++)); do
+		c_render "$n"
+		"$JAVA" "${TOOL_JVM[@]}" -Dlog4j.configuration="file:$C_STATE/node$n/config/tools-log4j.properties" \
+			-cp "$LIB/*" kafka.tools.StorageTool format --config "$(c_props "$n")" --cluster-id "$cid" \
+			</dev/null >"$C_STATE/node$n/logs/format.log" 2>&1 &
+	done
+	wait || die "kafka.tools.StorageTool format failed (see $C_STATE/node*/logs/format.log)"
+	for ((n = 1; n <= C_NODES; n++)); do c_launch "$n"; done
+	c_write_env
+	log "started $C_NODES nodes; waiting up to ${WAIT_SECS}s for all to register"
+	c_wait "1 2 3"
+	log "cluster ready in $((SECONDS - t0)) s: $(c_bootstrap)"
+	c_bootstrap
+}
+
+c_stop_node() {
+	local n=$1 pid SERVER_PROPS
+	SERVER_PROPS=$(c_props "$n")
+	if pid=$(c_node_pid "$n"); then
+		log "stopping node $n (pid $pid)"
+		stop_pid "$pid"
+	fi
+	rm -f "$(c_pidfile "$n")"
+}
+
+cmd_cluster_stop() {
+	c_validate
+	[[ -d $C_STATE ]] || { log "cluster not running"; return 0; }
+	c_lock
+	local n pids=()
+	for ((n = 1; n <= C_NODES; n++)); do c_stop_node "$n" & pids+=($!); done
+	wait "${pids[@]}" || true
+	log "cluster stopped"
+}
+
+c_node_arg() {
+	[[ ${1:-} =~ ^[1-3]$ ]] || die "expected a node number 1..$C_NODES, got '${1:-}'"
+}
+
+cmd_cluster_stop_broker() {
+	c_node_arg "${1:-}"
+	c_validate
+	c_lock
+	c_stop_node "$1"
+	log "node $1 stopped"
+}
+
+cmd_cluster_start_broker() {
+	c_node_arg "${1:-}"
+	c_validate
+	c_lock
+	[[ -s $(c_props "$1") ]] || die "no cluster state in $C_STATE: run cluster-start first"
+	if c_node_pid "$1" >/dev/null; then
+		log "node $1 already running"
+		return 0
+	fi
+	ensure_java
+	local t0=$SECONDS
+	c_launch "$1"
+	# Ask the node itself: the others may still list it for a moment after its stop.
+	c_wait "$1" "$HOST:$(c_port "$1")"
+	log "node $1 back in $((SECONDS - t0)) s"
+}
+
+cmd_cluster_env() {
+	c_validate
+	c_write_env 2>/dev/null || { mkdir -p "$C_STATE" && c_write_env; }
+	cat "$C_STATE/env.sh"
+}
+
+cmd_cluster_status() {
+	c_validate
+	local n pid up=0
+	for ((n = 1; n <= C_NODES; n++)); do
+		if pid=$(c_node_pid "$n"); then
+			printf 'node %d  %s:%s  pid %s  rss %s kB\n' "$n" "$HOST" "$(c_port "$n")" "$pid" \
+				"$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null)"
+			up=$((up + 1))
+		else
+			printf 'node %d  %s:%s  stopped\n' "$n" "$HOST" "$(c_port "$n")"
+		fi
+	done
+	((up > 0))
+}
+
 main() {
 	local cmd=${1:-}
 	[[ $# -gt 0 ]] && shift
@@ -741,6 +1016,12 @@ main() {
 	env) cmd_env "$@" ;;
 	logs) cmd_logs "$@" ;;
 	selftest) cmd_selftest "$@" ;;
+	cluster-start) cmd_cluster_start "$@" ;;
+	cluster-stop) cmd_cluster_stop "$@" ;;
+	cluster-stop-broker) cmd_cluster_stop_broker "$@" ;;
+	cluster-start-broker) cmd_cluster_start_broker "$@" ;;
+	cluster-env) cmd_cluster_env "$@" ;;
+	cluster-status) cmd_cluster_status "$@" ;;
 	-h | --help | help) usage ;;
 	'') usage >&2; exit 2 ;;
 	*) printf 'kafka.sh: unknown command: %s\n' "$cmd" >&2; usage >&2; exit 2 ;;

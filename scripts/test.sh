@@ -2,7 +2,8 @@
 # The whole suite, as `make test` runs it: packages, format check, build, the test broker,
 # ctest on the normal build and on the ASan+UBSan build, then short fuzzer runs.
 # Environment: JOBS (parallel jobs), FUZZ_SECONDS (per fuzzer, default 10),
-# CER_TEST_NO_KAFKA=1 (skip starting the broker: the tests labelled kafka then fail).
+# CER_TEST_NO_KAFKA=1 (skip starting the broker: the tests labelled kafka then fail). The tests
+# labelled cluster (three brokers) are left to `make test-cluster`, which .ci/run also runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
@@ -48,13 +49,13 @@ if [ -n "$opa_pid" ] && ! wait "$opa_pid"; then
 fi
 
 step "ctest (build)"
-ctest --test-dir build --output-on-failure -j "$JOBS" ${CTEST_ARGS:-}
+ctest --test-dir build --output-on-failure -j "$JOBS" -LE cluster ${CTEST_ARGS:-}
 
 step "ctest (ASan+UBSan)"
 cmake -S . -B build-asan $GEN -DCMAKE_BUILD_TYPE=Debug -DCER_SANITIZE=ON >/dev/null
 cmake --build build-asan -j "$JOBS"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan --output-on-failure -j "$JOBS" ${CTEST_ARGS:-}
+  ctest --test-dir build-asan --output-on-failure -j "$JOBS" -LE cluster ${CTEST_ARGS:-}
 
 step "fuzz smoke (${FUZZ_SECONDS:-10}s per target)"
 CC=clang cmake -S . -B build-fuzz $GEN -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCER_FUZZ=ON >/dev/null

@@ -24,6 +24,7 @@ int cmd_gen(int argc, char **argv);
 int cmd_dryrun(int argc, char **argv);
 int cmd_lag(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_scorecard(int argc, char **argv);
 
 /* Read all of `path` ("-" = stdin) into a new NUL-terminated buffer, at most `max` bytes.
  * Returns 0, or -1 after printing "cerelay: PATH: reason" to stderr. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cerelay/catalog.h"
+#include "cli/burst.h"
 #include "cli/cli.h"
 #include "cli/dest.h"
 #include "sink/sink.h"
@@ -117,55 +118,6 @@ static int usage_err(const char *fmt, const char *arg)
     return CLI_USAGE;
 }
 
-/* "10", "10s", "250ms", "2m" -> seconds; -1 when malformed. */
-static double parse_seconds(const char *s, const char **end)
-{
-    char *e;
-    errno = 0;
-    double v = strtod(s, &e);
-    if (errno || e == s || !(v >= 0) || !isfinite(v))
-        return -1;
-    if (strncmp(e, "ms", 2) == 0)
-        v /= 1000, e += 2;
-    else if (*e == 's')
-        e++;
-    else if (*e == 'm')
-        v *= 60, e++;
-    *end = e;
-    return v;
-}
-
-typedef struct burst {
-    double mult, period, length; /* period 0: no bursts */
-} burst;
-
-static int parse_burst(const char *s, burst *b)
-{
-    char *e;
-    b->mult = strtod(s, &e);
-    if (e == s || *e != 'x' || !(b->mult > 0) || !isfinite(b->mult) || e[1] != '@')
-        return -1;
-    const char *p = e + 2;
-    b->period = parse_seconds(p, &p);
-    b->length = 1;
-    if (b->period <= 0)
-        return -1;
-    if (*p == '/') {
-        b->length = parse_seconds(p + 1, &p);
-        if (b->length <= 0)
-            return -1;
-    }
-    return *p || b->length >= b->period ? -1 : 0;
-}
-
-/* Rate at `t` seconds from the start: x mult inside [k*period, k*period + length), k >= 1. */
-static double rate_at(double rate, const burst *b, double t)
-{
-    if (b->period <= 0 || t < b->period)
-        return rate;
-    return fmod(t, b->period) < b->length ? rate * b->mult : rate;
-}
-
 static void sleep_ns(int64_t ns)
 {
     struct timespec ts = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
@@ -190,7 +142,7 @@ typedef struct gen_opts {
 } gen_opts;
 
 /* The generation loop: token bucket on the monotonic clock, virtual or wall-clock times. */
-static int run(gen_state *st, cer_catalog_gen *g, const gen_opts *o, const burst *b,
+static int run(gen_state *st, cer_catalog_gen *g, const gen_opts *o, const cli_burst *b,
                int64_t vstart_ns)
 {
     int64_t t0 = cer_mono_ns(), last = t0, next_progress = t0 + 1000000000;
@@ -211,7 +163,7 @@ static int run(gen_state *st, cer_catalog_gen *g, const gen_opts *o, const burst
             next_progress += 1000000000;
         }
         if (o->rate > 0) {
-            double r = rate_at(o->rate, b, elapsed), cap = r / 20 > 1 ? r / 20 : 1;
+            double r = cli_burst_rate(o->rate, b, elapsed), cap = r / 20 > 1 ? r / 20 : 1;
             tokens += (double)(now - last) / 1e9 * r;
             if (tokens > cap)
                 tokens = cap;
@@ -230,7 +182,8 @@ static int run(gen_state *st, cer_catalog_gen *g, const gen_opts *o, const burst
         int64_t stamp;
         if (o->have_seed) {
             stamp = vt;
-            double vr = o->rate > 0 ? rate_at(o->rate, b, (double)(vt - vstart_ns) / 1e9) : 1000;
+            double vr =
+                o->rate > 0 ? cli_burst_rate(o->rate, b, (double)(vt - vstart_ns) / 1e9) : 1000;
             vt += (int64_t)(1e9 / vr);
         } else {
             struct timespec ts;
@@ -311,7 +264,7 @@ int cmd_gen(int argc, char **argv)
                 return usage_err("--count: not a positive number: '%s'", optarg);
             break;
         case O_DURATION:
-            o.duration = parse_seconds(optarg, &pend);
+            o.duration = cli_parse_seconds(optarg, &pend);
             if (o.duration <= 0 || *pend)
                 return usage_err("--duration: not a duration such as 30, 30s or 2m: '%s'", optarg);
             break;
@@ -353,8 +306,8 @@ int cmd_gen(int argc, char **argv)
         return usage_err("%s", "give --count or --duration, not both");
     if (o.count < 0 && o.duration <= 0)
         o.count = 1000;
-    burst b = {1, 0, 0};
-    if (o.burst_spec && parse_burst(o.burst_spec, &b) != 0)
+    cli_burst b = {1, 0, 0};
+    if (o.burst_spec && cli_burst_parse(o.burst_spec, &b) != 0)
         return usage_err("--burst: expected MULTx@PERIOD[/LENGTH] with LENGTH < PERIOD, e.g. "
                          "5x@10s: '%s'",
                          o.burst_spec);

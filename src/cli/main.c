@@ -25,6 +25,8 @@ static const cli_cmd commands[] = {
     {"lag", "consumer-group lag in records and in time (Kafka or the local log)", cmd_lag},
     {"replay", "copy a range of a topic (offsets, times or a count) to any destination",
      cmd_replay},
+    {"scorecard", "grade a Kafka-compatible cluster green/yellow/red for AI telemetry",
+     cmd_scorecard},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 
@@ -38,7 +40,8 @@ static void usage(FILE *f)
                "exit status (every command):\n"
                "  0  success\n"
                "  1  invalid input or failed work (invalid events, events not delivered)\n"
-               "  2  usage error or I/O error (nothing is printed on standard output then)\n");
+               "  2  usage error or I/O error (nothing is printed on standard output then)\n"
+               "  scorecard: 0 green, 1 yellow, 2 red, 3 could not run (usage error included)\n");
 }
 
 int cli_read_all(const char *path, size_t max, char **out, size_t *len)
