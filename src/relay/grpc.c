@@ -382,6 +382,16 @@ static int tls_setup(relay_grpc *g, const cer_config *cfg, char *errstr, size_t 
     }
     SSL_CTX_set_mode(g->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     SSL_CTX_set_alpn_select_cb(g->ssl, alpn_select, NULL);
+    /* mTLS (listen.tls.client_ca): OpenSSL refuses a client without a certificate signed by
+     * these CAs during the handshake; the subject is stamped on the events (grpc_call.c) */
+    if (cfg->listen.tls.client_ca) {
+        if (SSL_CTX_load_verify_locations(g->ssl, cfg->listen.tls.client_ca, NULL) != 1) {
+            snprintf(errstr, n, "listen.tls.client_ca: cannot load %s for listen.otlp_grpc",
+                     cfg->listen.tls.client_ca);
+            return -1;
+        }
+        SSL_CTX_set_verify(g->ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    }
     return 0;
 }
 

@@ -3,7 +3,10 @@
  * admission as it arrives), hand the complete message to the same handler as OTLP/HTTP
  * (relay_handle), and send the answer it stored: the Export*ServiceResponse with grpc-status 0,
  * or the refusal mapped to a gRPC status (docs/otlp.md), RetryInfo when retrying helps. */
+#include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,6 +314,17 @@ static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *f, void *us
     st->id = f->hd.stream_id;
     st->c = c;
     st->q = q;
+    if (c->ssl) { /* mTLS: verified during the handshake (grpc.c); its subject, RFC 4514 */
+        X509 *x = SSL_get1_peer_certificate(c->ssl);
+        BIO *bio = x ? BIO_new(BIO_s_mem()) : NULL;
+        if (bio && X509_NAME_print_ex(bio, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) >= 0) {
+            char *p;
+            long len = BIO_get_mem_data(bio, &p);
+            snprintf(q->client_subject, sizeof q->client_subject, "%.*s", (int)len, p);
+        }
+        BIO_free(bio);
+        X509_free(x);
+    }
     ce_buf_init(&st->resp);
     q->on_resume = on_resume;
     q->transport = st;

@@ -42,7 +42,8 @@ def free_port():
 
 
 class Relay:
-    def __init__(self, extra="", ack="local", tls=False, ack_timeout=None, binding=None):
+    def __init__(self, extra="", ack="local", tls=False, ack_timeout=None, binding=None,
+                 client_ca=None):
         self.dir = tempfile.mkdtemp(prefix="cer_grpc_")
         self.port = free_port()
         tls_yaml = ""
@@ -55,6 +56,8 @@ class Relay:
                  "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
                 check=True, capture_output=True)
             tls_yaml = f"  tls:\n    cert: {self.cert}\n    key: {key}\n"
+            if client_ca:
+                tls_yaml += f"    client_ca: {client_ca}\n"
         cfg = os.path.join(self.dir, "cfg.yaml")
         with open(cfg, "w") as f:
             binding = binding or f"binding: log\nlog:\n  dir: {self.dir}/log\n  fsync: never\n"
@@ -208,6 +211,47 @@ def case_sdk_tls():
         check_sdk_events(r)
     finally:
         r.close()
+
+
+def case_mtls_client_certificate_required():
+    """listen.tls.client_ca on the gRPC listener: the handshake refuses a client without a
+    certificate signed by the CA (the call fails, nothing is stored); a client with one is
+    served and its subject reaches the events as `clientsubject` (a spoofed one is replaced)."""
+    import grpc
+    pki = tempfile.mkdtemp(prefix="cer_grpc_pki_")
+    try:
+        def run(*a):
+            subprocess.run(list(a), check=True, capture_output=True, cwd=pki)
+        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
+            "-out", "ca.pem", "-days", "1", "-subj", "/CN=Test CA")
+        run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "billing.key", "-out",
+            "billing.csr", "-subj", "/O=Acme/CN=billing")
+        run("openssl", "x509", "-req", "-in", "billing.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "billing.pem", "-days", "1")
+        r = Relay(tls=True, client_ca=os.path.join(pki, "ca.pem"))
+        try:
+            with open(r.cert, "rb") as f:
+                server_ca = f.read()
+            payload = logs_request(["mtls"], {"clientsubject": "CN=spoofed"}).SerializeToString()
+            code, details, _, _ = call(r.target, LOGS, payload,
+                                       creds=grpc.ssl_channel_credentials(server_ca), timeout=5)
+            check(code != "OK", f"a client without a certificate was served: {code}")
+            with open(os.path.join(pki, "billing.key"), "rb") as f:
+                ckey = f.read()
+            with open(os.path.join(pki, "billing.pem"), "rb") as f:
+                ccert = f.read()
+            creds = grpc.ssl_channel_credentials(server_ca, ckey, ccert)
+            code, details, _, _ = call(r.target, LOGS, payload, creds=creds)
+            check(code == "OK", f"a client with a certificate: {code} {details}")
+            r.stop()
+            logs = r.tail("io.opentelemetry.log")
+            check(len(logs) == 1, f"1 event stored, got {len(logs)}")
+            check(logs[0].get("clientsubject") == "CN=billing,O=Acme",
+                  f"clientsubject {logs[0].get('clientsubject')!r}")
+        finally:
+            r.close()
+    finally:
+        shutil.rmtree(pki, ignore_errors=True)
 
 
 def case_garbage_is_invalid_argument():
