@@ -190,7 +190,7 @@ int cer__sidecar_translate(const cer_ynode *top, cer_yarena *arena, cer_ydiag *d
     cer_ynode *root = mk(&t, CER_YMAP, top);
     if (!root)
         return CE_ENOMEM;
-    const cer_ynode *ce = NULL;
+    const cer_ynode *ce = NULL, *otel_ep = NULL;
     /* Native keys beside the sidecar ones are taken as they are, first. */
     for (const cer_ynode *k = top->first; k && k->next; k = k->next->next) {
         const cer_ynode *v = k->next;
@@ -207,9 +207,24 @@ int cer__sidecar_translate(const cer_ynode *top, cer_yarena *arena, cer_ydiag *d
             for (const cer_ynode *o = v->first; o && o->next; o = o->next->next)
                 if (strcmp(o->str, "endpoint") != 0)
                     unknown(&t, o, "otel", keys);
+            otel_ep = cer__ymap_get(v, "endpoint");
         } else {
             put(&t, root, k->str, k, copy(&t, v), k->str);
         }
+    }
+    /* otel.endpoint is where the SDKs export OTLP (gRPC: 4317 in the seed): the relay listens
+     * there, unless listen.otlp_grpc is set natively. */
+    if (otel_ep && otel_ep->kind == CER_YSCALAR && otel_ep->str[0]) {
+        const char *hp = otel_ep->str;
+        if (strncmp(hp, "http://", 7) == 0)
+            hp += 7;
+        else if (strncmp(hp, "https://", 8) == 0)
+            hp += 8; /* TLS comes from listen.tls, which the sidecar layout does not carry */
+        char addr[256];
+        snprintf(addr, sizeof addr, "%.*s", (int)strcspn(hp, "/"), hp);
+        cer_ynode *ls = submap(&t, root, "listen", otel_ep);
+        if (ls && !cer__ymap_key(ls, "otlp_grpc"))
+            put(&t, ls, "otlp_grpc", otel_ep, scalar(&t, addr, otel_ep), "otel.endpoint");
     }
     if (ce)
         cloud_events(&t, root, ce);
@@ -330,7 +345,7 @@ int cer__sidecar_write(const cer_ynode *top, const cer_ynode *root, ce_buf *out)
     if (rc == 0 && ep && ep->kind == CER_YSCALAR) {
         char line[300];
         snprintf(line, sizeof line,
-                 "# otel.endpoint: %.200s (where SDKs export OTLP: point them at listen.otlp)\n",
+                 "# otel.endpoint: %.200s (where SDKs export OTLP: listen.otlp_grpc below)\n",
                  ep->str);
         rc = ce_buf_append(out, line, strlen(line));
     }

@@ -39,6 +39,7 @@ case_convert_prints_a_native_config() {
   expect_run 0 "$CERELAY" config convert "$G/coresdk-sidecar.yaml"
   expect_contains "$OUT" '# tenant: acme'
   expect_contains "$OUT" '# otel.endpoint: http://localhost:4317'
+  expect_contains "$OUT" '  otlp_grpc: "localhost:4317"'
   expect_contains "$OUT" 'source: "https://orders.acme.com"'
   expect_contains "$OUT" 'username: "${KAFKA_USERNAME}"'
   case "$OUT" in *cloud_events*) fail "convert kept a sidecar key" ;; esac
@@ -87,6 +88,7 @@ case_kafka_seed_file_runs_and_delivers() {
 listen:
   events: 127.0.0.1:0
   otlp: 127.0.0.1:0
+  otlp_grpc: ""
 ack: remote
 buffer:
   type: memory
