@@ -39,7 +39,8 @@ double cer_fresh_quantile(const uint64_t b[CER_FRESH_NBUCKETS], uint64_t n, int6
     for (int i = 0; i < CER_FRESH_NBUCKETS; i++) {
         seen += b[i];
         if (seen >= rank) {
-            double v = bucket_value(i);
+            /* the last bucket also holds everything beyond its range: only max is known */
+            double v = i == CER_FRESH_NBUCKETS - 1 ? (double)max : bucket_value(i);
             return v > (double)max ? (double)max : v;
         }
     }

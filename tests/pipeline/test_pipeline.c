@@ -12,6 +12,7 @@
 
 #include "cerelay/otlp.h"
 #include "harness.h"
+#include "pipeline/fresh.h"
 #include "pipeline/pipeline.h"
 
 static const char base_cfg[] = "binding: kafka\n"
@@ -488,4 +489,27 @@ TEST(otlp_gzip_inflated_size_bounded_by_max_body_bytes)
         free(gz);
         teardown(f);
     }
+}
+
+/* Freshness quantiles (src/pipeline/fresh.c): within the 2% bucket of the value, never above
+ * the maximum seen, and a value beyond the buckets' range (an event from months ago) is
+ * reported as itself, not as the last bucket's midpoint. */
+TEST(fresh_quantiles_within_a_bucket_and_beyond_the_range)
+{
+    static uint64_t b[CER_FRESH_NBUCKETS];
+    memset(b, 0, sizeof b);
+    int64_t vals[] = {1000, 2000, 3000, 4000, 100000};
+    int64_t max = 0;
+    for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
+        b[cer_fresh_bucket(vals[i])]++;
+        max = vals[i] > max ? vals[i] : max;
+    }
+    double p50 = cer_fresh_quantile(b, 5, max, 0.5);
+    CHECK(p50 > 3000 * 0.97 && p50 < 3000 * 1.03);
+    CHECK(cer_fresh_quantile(b, 5, max, 1.0) <= (double)max);
+    memset(b, 0, sizeof b);
+    int64_t huge = (int64_t)24453215 * 1000000; /* 283 days, in microseconds */
+    b[cer_fresh_bucket(huge)]++;
+    CHECK_EQ_INT(cer_fresh_bucket(huge), CER_FRESH_NBUCKETS - 1);
+    CHECK(cer_fresh_quantile(b, 1, huge, 0.5) == (double)huge);
 }
