@@ -5,6 +5,7 @@
  * one by one, and the program reports accepted events/s, MB/s, request-to-acknowledgement
  * latency, and the relay's CPU (/proc/PID/stat) and peak RSS (VmHWM).
  * Usage: bench_relay [--long] [--batch N] [--conc C] [--duration S] [--setups abc]
+ *        [--linger MS]  (kafka.linger_ms for (a) and (b); default: the relay's default)
  *        [--cerelay PATH]   (broker: CER_KAFKA_BOOTSTRAP, default 127.0.0.1:9092) */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -149,6 +150,7 @@ int main(int argc, char **argv)
     size_t batch = 100;
     double duration = 4, warmup = 1;
     const char *setups = "abc", *bin = CER_RELAY_BIN;
+    long linger = -1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--long") == 0)
             duration = 20, warmup = 3;
@@ -162,9 +164,11 @@ int main(int argc, char **argv)
             setups = argv[++i];
         else if (strcmp(argv[i], "--cerelay") == 0 && i + 1 < argc)
             bin = argv[++i];
+        else if (strcmp(argv[i], "--linger") == 0 && i + 1 < argc)
+            linger = atol(argv[++i]);
         else {
             fprintf(stderr, "usage: bench_relay [--long] [--batch N] [--conc C] [--duration S] "
-                            "[--setups abc] [--cerelay PATH]\n");
+                            "[--setups abc] [--cerelay PATH] [--linger MS]\n");
             return 2;
         }
     }
@@ -226,6 +230,13 @@ int main(int argc, char **argv)
             snprintf(yaml + n, sizeof yaml - (size_t)n, S[s].yaml, tmp);
         else
             snprintf(yaml + n, sizeof yaml - (size_t)n, S[s].yaml, boot, topic, tmp);
+        char *tl = S[s].id != 'c' && linger >= 0 ? strstr(yaml, "  topic: ") : NULL;
+        if (tl && (tl = strchr(tl, '\n')) != NULL) { /* into the kafka: section */
+            char rest[8192], line[64];
+            snprintf(rest, sizeof rest, "%s", tl + 1);
+            snprintf(line, sizeof line, "  linger_ms: %ld\n", linger);
+            snprintf(tl + 1, sizeof yaml - (size_t)(tl + 1 - yaml), "%s%s", line, rest);
+        }
         FILE *f = fopen(cfg, "w");
         if (!f || fputs(yaml, f) < 0 || fclose(f) != 0) {
             printf("%-34s cannot write %s\n", S[s].name, cfg);
