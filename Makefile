@@ -90,14 +90,17 @@ test-asan: deps
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE cluster $(CTEST_ARGS)
 
 # The emitter's threads (appender, forwarder, committer), the log's group commit and the sinks
-# under ThreadSanitizer. librdkafka is not instrumented, so tests that need the broker's
-# callbacks are left to the other builds (TSAN_TESTS selects).
+# under ThreadSanitizer. librdkafka is not instrumented (its threads crash under TSan's
+# runtime), so the tests that open a Kafka producer, even to an unreachable broker, are left to
+# the other builds (TSAN_SKIP).
 TSAN_TESTS ?= ^(log|emitter/test_emitter/)
+TSAN_SKIP ?= queue_full|mock_cluster|drop_oldest|batch_boundary|memory_bounded|oversize|keeps_its_partition|backlog_survives
 test-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) $(GEN) -DCMAKE_BUILD_TYPE=Debug -DCER_TSAN=ON
 	cmake --build $(TSAN_BUILD) -j $(JOBS)
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-	  ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)' $(CTEST_ARGS)
+	  ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)' \
+	  -E '$(TSAN_SKIP)' $(CTEST_ARGS)
 
 $(FUZZ_BUILD)/build.ninja: | deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCER_FUZZ=ON
