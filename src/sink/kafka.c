@@ -292,18 +292,10 @@ static int produce(cer_sink *s, const ce_event *ev, bool routed, const char *top
 {
     int rc;
     const char *ktmpl = s->key_tmpl;
-    if (!routed) {
-        const char *ttmpl = s->topic_tmpl;
-        if (s->route) {
-            const char *rt = NULL, *rk = NULL;
-            s->route(s->route_ctx, ev, &rt, &rk);
-            ttmpl = rt ? rt : ttmpl;
-            ktmpl = rk ? rk : ktmpl;
-        }
-        rc = cer_render_topic(ev, ttmpl, &s->topic_buf, &topic, errstr, errstr_size);
-        if (rc)
-            return rc;
-    }
+    if (!routed &&
+        (rc = cer_sink_destination(s->route, s->route_ctx, ev, s->topic_tmpl, s->key_tmpl,
+                                   &s->topic_buf, &topic, &ktmpl, errstr, errstr_size)) != 0)
+        return rc;
     rc = ce_kafka_encode(s->msg, ev, s->mode, s->flags, errstr, errstr_size);
     if (rc)
         return rc;

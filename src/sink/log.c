@@ -184,18 +184,10 @@ static int enqueue(cer_sink *s, const ce_event *ev, bool routed, const char *top
     const char *ktmpl = s->key_tmpl;
     char why[512];
     int rc;
-    if (!routed) {
-        const char *ttmpl = s->topic_tmpl;
-        if (s->route) {
-            const char *rt = NULL, *rk = NULL;
-            s->route(s->route_ctx, ev, &rt, &rk);
-            ttmpl = rt ? rt : ttmpl;
-            ktmpl = rk ? rk : ktmpl;
-        }
-        rc = cer_render_topic(ev, ttmpl, &s->topic_buf, &topic, errstr, errstr_size);
-        if (rc)
-            return rc;
-    }
+    if (!routed &&
+        (rc = cer_sink_destination(s->route, s->route_ctx, ev, s->topic_tmpl, s->key_tmpl,
+                                   &s->topic_buf, &topic, &ktmpl, errstr, errstr_size)) != 0)
+        return rc;
     if ((rc = ce_kafka_encode(s->msg, ev, CE_MODE_BINARY, 0, errstr, errstr_size)) != 0)
         return rc;
     if (!routed && (rc = ce_kafka_msg_set_key(s->msg, ev, ktmpl, errstr, errstr_size)) != 0)

@@ -116,6 +116,15 @@ void cer_sink_kafka_test_fatal(cer_sink *s);
  * is NUL-terminated in scratch. Returns 0 or CE_EMISSING naming the attribute. */
 int cer_render_topic(const ce_event *e, const char *tmpl, ce_buf *scratch, const char **topic,
                      char *errstr, size_t errstr_size);
+/* The destination of `ev` for a Kafka or log sink: the route callback's topic and key templates
+ * (when `route` is set and names them), else `topic_tmpl` / `key_tmpl`; the topic is rendered
+ * into `scratch` (*topic points into it), the key template is returned for the sink to render
+ * with the event. Returns 0 or cer_render_topic's error. */
+int cer_sink_destination(int (*route)(void *ctx, const ce_event *ev, const char **topic_tmpl,
+                                      const char **key_tmpl),
+                         void *route_ctx, const ce_event *ev, const char *topic_tmpl,
+                         const char *key_tmpl, ce_buf *scratch, const char **topic,
+                         const char **key_out, char *errstr, size_t errstr_size);
 
 /* A fresh time-ordered unique id (UUIDv7 text, 36 chars + NUL). Thread-safe. */
 void cer_uuid7(char out[37]);

@@ -94,3 +94,19 @@ int64_t cer_mono_ns(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
+
+int cer_sink_destination(int (*route)(void *ctx, const ce_event *ev, const char **topic_tmpl,
+                                      const char **key_tmpl),
+                         void *route_ctx, const ce_event *ev, const char *topic_tmpl,
+                         const char *key_tmpl, ce_buf *scratch, const char **topic,
+                         const char **key_out, char *errstr, size_t errstr_size)
+{
+    if (route) {
+        const char *rt = NULL, *rk = NULL;
+        route(route_ctx, ev, &rt, &rk);
+        topic_tmpl = rt ? rt : topic_tmpl;
+        key_tmpl = rk ? rk : key_tmpl;
+    }
+    *key_out = key_tmpl;
+    return cer_render_topic(ev, topic_tmpl, scratch, topic, errstr, errstr_size);
+}
