@@ -62,6 +62,7 @@ typedef struct fwd {
     uint64_t gen;
     ce_event *ev;
     route rt;
+    size_t bytes; /* counted in the emitter's memory while in flight */
 } fwd;
 
 struct em_buffer {
@@ -80,6 +81,7 @@ struct em_buffer {
     uint64_t appended; /* append passes: the forwarder waits for this to change */
     part *parts;
     uint64_t gen, in_flight;
+    uint64_t fwd_bytes, fwd_cap; /* events the forwarder has in flight, and their cap */
     double avg_bytes;
 };
 
@@ -163,6 +165,8 @@ static void on_remote(void *opaque, int err, const char *reason)
         return;
     }
     b->in_flight--;
+    b->fwd_bytes -= f->bytes;
+    em_release(b->em, f->bytes);
     part *P = &b->parts[f->p];
     if (err == CER_SINK_EPURGED || f->off < P->base) { /* closing, or dropped meanwhile */
         ce_event_destroy(f->ev);
@@ -194,6 +198,14 @@ static void on_remote(void *opaque, int err, const char *reason)
     ce_event_destroy(f->ev);
     free(f->rt.buf);
     free(f);
+}
+
+/* After a generation change the events in flight will never report: their memory is no
+ * longer the forwarder's (the stale callbacks only free them). */
+static void forget_in_flight(em_buffer *b)
+{
+    em_release(b->em, b->fwd_bytes);
+    b->fwd_bytes = 0;
 }
 
 /* ---- appending ------------------------------------------------------------------------------ */
@@ -277,6 +289,7 @@ static void drop_oldest(em_buffer *b)
         P->next = nb;
         b->gen++;
         b->in_flight = 0;
+        forget_in_flight(b);
     }
     P->dirty = true;
     em_log_sampled(b->em, 4, "buffer-full", "dropped",
@@ -365,6 +378,8 @@ static bool forward(em_buffer *b)
             if (!ev) {
                 if (P->next >= P->end)
                     break; /* nothing durable left to read */
+                if (b->fwd_bytes >= b->fwd_cap)
+                    break; /* memory: wait for outcomes before reading more */
                 cer_log_rec rec;
                 int rc = cer_log_reader_next(P->rd, &rec, 0, err, sizeof err);
                 if (rc == CER_LOG_EAGAIN)
@@ -420,12 +435,14 @@ static bool forward(em_buffer *b)
                 P->held = ev, P->held_off = off, P->held_rt = rt;
                 break;
             }
-            *f = (fwd){b, i, off, b->gen, ev, rt};
+            *f = (fwd){b, i, off, b->gen, ev, rt, em_event_bytes(ev)};
             /* Recorded before the call: a sink may report the outcome from inside submit (the
              * local-log sink appends a full batch there), and advance() only passes offsets
              * below `next`. */
             P->next = off + 1;
             b->in_flight++;
+            b->fwd_bytes += f->bytes;
+            em_hold(b->em, f->bytes);
             budget--;
             int rc =
                 rt.buf && sink->ops->submit_routed
@@ -437,6 +454,8 @@ static bool forward(em_buffer *b)
             if (rc == CER_SINK_EQUEUE) {
                 P->next = off;
                 b->in_flight--;
+                b->fwd_bytes -= f->bytes;
+                em_release(b->em, f->bytes);
                 free(f);
                 P->held = ev, P->held_off = off, P->held_rt = rt;
                 break;
@@ -468,6 +487,7 @@ static void *forwarder(void *arg)
             if (sink->ops->fatal && sink->ops->fatal(sink->s, err, sizeof err)) {
                 b->gen++; /* callbacks from the old producer are now stale */
                 b->in_flight = 0;
+                forget_in_flight(b);
                 if (em_sink_rebuild(b->em, on_remote) > 0)
                     reset_partitions(b);
             }
@@ -611,6 +631,9 @@ int em_buffer_open(em_buffer **out, cer_emitter *em, const em_conf *c, char *err
     b->c = c;
     b->np = c->buffer_partitions;
     b->avg_bytes = 600;
+    /* The forwarder's events in flight count in the emitter's memory, up to an eighth of it
+     * (librdkafka's own copies are capped at a quarter: see cer_emitter_new). */
+    b->fwd_cap = c->queue_max / 8 > 65536 ? c->queue_max / 8 : 65536;
     pthread_mutex_init(&b->mu, NULL);
     pthread_cond_init(&b->fwd_cv, NULL);
     pthread_cond_init(&b->commit_cv, NULL);

@@ -89,7 +89,7 @@ static void log_left(void *ctx, const char *kind, const char *reason, uint64_t n
 }
 
 /* Rough memory footprint of an event, for the queue cap. */
-static size_t event_bytes(const ce_event *ev)
+size_t em_event_bytes(const ce_event *ev)
 {
     size_t n = 256 + ce_event_data(ev).len, count = ce_event_attr_count(ev);
     for (size_t i = 0; i < count; i++) {
@@ -106,6 +106,14 @@ static size_t event_bytes(const ce_event *ev)
 bool em_forgets_after_persist(const cer_emitter *em)
 {
     return em->c.forget_after_persist && em->c.on_persisted;
+}
+
+void em_hold(cer_emitter *em, size_t bytes)
+{
+    pthread_mutex_lock(&em->mu);
+    em->queue_bytes += bytes;
+    em->st.queue_bytes = em->queue_bytes;
+    pthread_mutex_unlock(&em->mu);
 }
 
 void em_release(cer_emitter *em, size_t bytes)
@@ -486,7 +494,7 @@ int cer_emitter_emit_batch_routed(cer_emitter *em, const ce_event *const *evs, s
             snprintf(errstr, errstr_size, "event %zu: %s", i, why);
             return rc;
         }
-        total += event_bytes(evs[i]);
+        total += em_event_bytes(evs[i]);
     }
     pthread_mutex_lock(&em->mu);
     int full = em->queue_bytes + total > em->cap, closing = em->closing;
@@ -520,9 +528,9 @@ int cer_emitter_emit_batch_routed(cer_emitter *em, const ce_event *const *evs, s
         }
         t->em = em;
         t->opaque = opaques ? opaques[i] : NULL;
-        t->bytes += event_bytes(evs[i]);
+        t->bytes += em_event_bytes(evs[i]);
         t->partition = -1;
-        total += t->bytes - event_bytes(evs[i]); /* the routes count too */
+        total += t->bytes - em_event_bytes(evs[i]); /* the routes count too */
         *tail = t;
         tail = &t->next;
     }
@@ -560,7 +568,7 @@ int cer_emitter_emit(cer_emitter *em, const ce_event *ev, void *opaque, char *er
     int rc = ce_event_validate(ev, errstr, errstr_size);
     if (rc)
         return rc;
-    size_t bytes = event_bytes(ev);
+    size_t bytes = em_event_bytes(ev);
     pthread_mutex_lock(&em->mu);
     if (em->closing) {
         pthread_mutex_unlock(&em->mu);

@@ -87,6 +87,10 @@ bool em_kafka_prop_set(const em_conf *c, const char *name);
  * CE_EINVAL when none is configured, CE_EIO. Thread-safe. */
 int em_dead_letter(cer_emitter *em, ce_event *ev, const char *reason);
 bool em_forgets_after_persist(const cer_emitter *em);
+/* Rough memory footprint of an event (what the caps count). */
+size_t em_event_bytes(const ce_event *ev);
+/* Bytes held in memory again (the disk buffer's forwarder, for events it has in flight). */
+void em_hold(cer_emitter *em, size_t bytes);
 /* Bytes of an event no longer held in memory (persisted to the disk buffer). */
 void em_release(cer_emitter *em, size_t bytes);
 

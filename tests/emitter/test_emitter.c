@@ -4,6 +4,9 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1152,4 +1155,63 @@ TEST(routed_emit_is_not_routed_again)
         CHECK_EQ_INT(n, N / 2);
         rm_rf(dir);
     }
+}
+
+/* The disk buffer's forwarder keeps at most an eighth of queue.max_bytes in flight (counted in
+ * the emitter's memory) when the destination takes events and never answers: the buffer on
+ * disk holds the rest, memory stays bounded. A listening socket that never answers is the
+ * destination. */
+TEST(disk_buffer_forwarder_in_flight_is_bounded)
+{
+    int ls = socket(AF_INET, SOCK_STREAM, 0), port = 0;
+    for (int tries = 0; tries < 50 && !port; tries++) {
+        int p = 20000 + (int)((getpid() * 131u + (unsigned)tries * 7919u) % 12000u);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (bind(ls, (struct sockaddr *)&a, sizeof a) == 0 && listen(ls, 64) == 0)
+            port = p;
+    }
+    CHECK(port != 0);
+    const char *dir = mkdir_tmp();
+    char bufdir[300], url[64];
+    snprintf(bufdir, sizeof bufdir, "%s/buffer", dir);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+    cer_emitter_conf *c = cer_emitter_conf_new();
+    set(c, "binding", "http");
+    set(c, "http.url", url);
+    set(c, "http.mode", "structured");
+    set(c, "buffer", "disk");
+    set(c, "buffer.dir", bufdir);
+    set(c, "buffer.fsync", "never");
+    set(c, "queue.max_bytes", "1048576");
+    cer_emitter *em;
+    char err[256];
+    CHECK_EQ_INT(cer_emitter_new(&em, c, err, sizeof err), 0);
+    cer_emitter_conf_destroy(c);
+    static char pad[2001];
+    memset(pad, 'p', sizeof pad - 1);
+    char data[2100];
+    snprintf(data, sizeof data, "{\"pad\":\"%s\"}", pad);
+    int accepted = 0;
+    for (int i = 1; i <= 3000; i++) {
+        ce_event *e = make_event(i, "tenant-a");
+        ce_event_set_data(e, CE_DATA_JSON, data, strlen(data), err, sizeof err);
+        if (cer_emitter_emit(em, e, NULL, err, sizeof err) == 0)
+            accepted++;
+        ce_event_destroy(e);
+        if (i % 200 == 0)
+            usleep(20000);
+    }
+    usleep(300000);
+    cer_emitter_stats st;
+    cer_emitter_stats_get(em, &st);
+    fprintf(stderr, "accepted %d, persisted %llu, in flight %llu, held %llu bytes\n", accepted,
+            (unsigned long long)st.persisted, (unsigned long long)st.in_flight,
+            (unsigned long long)st.queue_bytes);
+    CHECK(st.persisted > 1000); /* the disk takes what the destination does not */
+    CHECK(st.in_flight <= 100); /* 1 MiB / 8 of ~2.3 KB events: about 55 */
+    CHECK(st.queue_bytes <= 1048576);
+    cer_emitter_destroy(em, 0);
+    close(ls);
+    rm_rf(dir);
 }

@@ -597,10 +597,14 @@ static void memory_cap(const char *buffer_type)
     CHECK(port != 0);
     char by[512], bufdir[64];
     snprintf(bufdir, sizeof bufdir, "/tmp/cer_http_buf_%d", (int)getpid());
+    /* With the disk buffer the buffer takes what the destination does not: it is kept small
+     * (1 MiB, policy block) so that it fills, appends stop, and the memory cap is reached;
+     * the forwarder's events in flight count in memory too, up to an eighth of it. */
     snprintf(by, sizeof by,
              "binding: http\nhttp:\n  endpoint: http://127.0.0.1:%d/\n  batch_size: 4\n"
-             "  timeout: 60s\nbuffer:\n  type: %s\n  dir: %s\n",
-             port, buffer_type, bufdir);
+             "  timeout: 60s\nbuffer:\n  type: %s\n  dir: %s\n%s",
+             port, buffer_type, bufdir,
+             strcmp(buffer_type, "disk") == 0 ? "  max_bytes: 1MiB\n" : "");
     binding_yaml = by;
     env *e = start(CER_CONFIG_ACK_NONE, false, NULL);
     binding_yaml = NULL;
