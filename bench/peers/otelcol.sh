@@ -45,6 +45,7 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 work=$(mktemp -d /tmp/cerelay-peers-XXXXXX)
 child=
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
 	if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
 		kill -KILL "$child" 2>/dev/null || true
@@ -215,7 +216,7 @@ hz=$(getconf CLK_TCK)
 
 # One point: a fresh process and topic, a warm-up, DURATION s of load, counts from Kafka.
 run_point() { # setup size round
-	local setup=$1 size=$2 round=$3 port topic cfg log st i mode
+	local setup=$1 size=$2 round=$3 port topic cfg log st mode
 	port=$(free_port)
 	topic=cerelay-peers-$$-$setup-$size-r$round
 	cfg=$work/$setup-$size-$round.yaml
@@ -224,7 +225,7 @@ run_point() { # setup size round
 	start_setup "$setup" "$cfg" "$log"
 	local url=http://127.0.0.1:$port/v1/logs body=$work/logs-$size.pb
 	st=000
-	for i in $(seq 120); do
+	for _ in $(seq 120); do
 		st=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H 'Content-Type: application/x-protobuf' \
 			--data-binary "@$body" "$url" || true)
 		case $st in 2??) break ;; esac
@@ -238,7 +239,7 @@ run_point() { # setup size round
 		;;
 	esac
 	# The topic exists once the first export reached Kafka (auto-created on first use).
-	for i in $(seq 60); do
+	for _ in $(seq 60); do
 		"$peerkit" snap "$BROKER" "$topic" >"$work/snap" 2>/dev/null && [ "$(sum_offsets "$work/snap")" -gt 0 ] && break
 		sleep 0.5
 	done
@@ -266,7 +267,8 @@ run_point() { # setup size round
 	req=$(awk '/^requests:/ {print $8}' "$work/h2load.out")
 	ok=$(awk '/^status codes:/ {print $3}' "$work/h2load.out")
 	local disk
-	disk=$(du -scb "$KAFKA_STATE"/data/"$topic"-* 2>/dev/null | awk 'END {print $1 + 0}')
+	# The segments' bytes on the broker (the .index files are preallocated, left out).
+	disk=$(find "$KAFKA_STATE"/data/ -path "*/$topic-*" -name '*.log' -printf '%s\n' 2>/dev/null | awk '{s += $1} END {print s + 0}')
 	# fields: setup size round secs cpu_s hwm_kb requests_2xx requests_done window_records
 	#         window_logrecords window_bytes total_records total_logrecords total_bytes disk_bytes log_bytes load1
 	awk -v setup="$setup" -v size="$size" -v round="$round" -v t0="$t0" -v t1="$t1" \
