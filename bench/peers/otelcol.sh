@@ -10,14 +10,17 @@
 # closed loop) with the same OTLP/HTTP protobuf log export (100 records, 52 KB; and 1 record):
 #   otelcol-b1000   batch send_batch_size/send_batch_max_size 1000, kafka lz4, acks all
 #   otelcol-dflt    batch processor defaults (8192), otherwise the same
-#   cerelay         `cerelay run`, binding kafka, ack remote, default governance
+#   cerelay         `cerelay run`, binding kafka, ack remote, memory buffer, default governance
 #   cerelay-catoff  the same with `catalog: {mode: off}`
 # Each point gets a fresh process and a fresh topic. Delivered log records are counted in Kafka
 # (the Collector's records are OTLP blobs: the log records inside are counted). CPU is
 # utime+stime from /proc/PID/stat over the measured window, RSS is VmHWM.
 # Environment: CER_PEERS_DURATION (20 s per point), CER_PEERS_ROUNDS (3), CER_PEERS_CONNS (16),
 # CER_PEERS_THREADS (2), CER_PEERS_SETUPS ("otelcol-b1000 otelcol-dflt cerelay cerelay-catoff"),
-# CER_PEERS_SIZES ("100 1"), CER_OTELCOL_VERSION (0.165.0), CER_KAFKA_BOOTSTRAP.
+# CER_PEERS_SIZES ("100 1"), CER_OTELCOL_VERSION (0.165.0), CER_KAFKA_BOOTSTRAP,
+# CER_PEERS_BUFFER (cerelay's buffer: memory, the default here as the Collector's queue is in
+# memory, or disk, the relay's own default, in a temporary directory),
+# CER_PEERS_RESULTS=FILE (keep the raw rows), CER_PEERS_REPORT=FILE (only print their summary).
 # Exit status: 0 when everything ran; 1 when the Collector could not be built or started
 # (the cerelay half is still measured and printed); 2 for usage errors.
 set -euo pipefail
@@ -32,6 +35,7 @@ SETUPS=${CER_PEERS_SETUPS:-otelcol-b1000 otelcol-dflt cerelay cerelay-catoff}
 SIZES=${CER_PEERS_SIZES:-100 1}
 BROKER=${CER_KAFKA_BOOTSTRAP:-127.0.0.1:9092}
 KAFKA_STATE=${CER_KAFKA_STATE:-/tmp/cerelay-kafka}
+BUFFER=${CER_PEERS_BUFFER:-memory}
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=$(cd "${1:-$root/build}" 2>/dev/null && pwd) || { echo "otelcol.sh: no build directory ${1:-$root/build} (run make build)" >&2; exit 2; }
@@ -42,6 +46,56 @@ otelcol=$cache/otelcol-cerelay-peer
 
 say() { printf 'otelcol.sh: %s\n' "$*" >&2; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# The summary of a results file: medians over the rounds, ratios to the tuned Collector.
+summary() { # results.tsv
+awk -F'\t' -v dur="$DURATION" '
+function median(key,    n, i, j, t, a) {
+	n = split(vals[key], a, " ");
+	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	return n ? (n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2) : 0
+}
+{
+	k = $1 SUBSEP $2;
+	if (!(k in seen)) { seen[k] = 1; order[++no] = k }
+	vals[k, "rps"] = vals[k, "rps"] " " $10 / dur;
+	vals[k, "us"] = vals[k, "us"] " " ($10 > 0 ? $5 * 1e6 / $10 : 0);
+	vals[k, "hwm"] = vals[k, "hwm"] " " $6 / 1024;
+	vals[k, "kps"] = vals[k, "kps"] " " $9 / dur;
+	vals[k, "bpr"] = vals[k, "bpr"] " " ($10 > 0 ? $11 / $10 : 0);
+	vals[k, "disk"] = vals[k, "disk"] " " ($13 > 0 ? $15 / $13 : 0);
+	vals[k, "log"] = vals[k, "log"] " " $16 / dur;
+	vals[k, "cpu"] = vals[k, "cpu"] " " ($4 > 0 ? 100 * $5 / ($4 + 2) : 0);
+	vals[k, "lat"] = vals[k, "lat"] " " ($18 + 0);
+	vals[k, "bus"] = vals[k, "bus"] " " ($10 > 0 ? $19 * 1e6 / $10 : 0);
+}
+END {
+	printf "%-15s %5s %12s %10s %6s %8s %9s %14s %13s %13s %11s %13s\n", "setup", "rec/req", "records/s", "us/record", "cpu%", "mean ms", "HWM MB",
+		"kafka recs/s", "bytes/record", "disk B/record", "log B/s", "broker us/rec";
+	for (i = 1; i <= no; i++) {
+		split(order[i], kk, SUBSEP);
+		k = order[i];
+		rps[k] = median(k SUBSEP "rps"); us[k] = median(k SUBSEP "us");
+		printf "%-15s %5s %12.0f %10.2f %6.0f %8.2f %9.1f %14.0f %13.0f %13.0f %11.0f %13.2f\n", kk[1], kk[2], rps[k], us[k],
+			median(k SUBSEP "cpu"), median(k SUBSEP "lat"), median(k SUBSEP "hwm"), median(k SUBSEP "kps"), median(k SUBSEP "bpr"), median(k SUBSEP "disk"),
+			median(k SUBSEP "log"), median(k SUBSEP "bus");
+	}
+	print "";
+	print "ratios to otelcol-b1000 (records/s: higher is better; us/record: lower is better)";
+	for (i = 1; i <= no; i++) {
+		split(order[i], kk, SUBSEP);
+		if (kk[1] !~ /^cerelay/) continue;
+		b = "otelcol-b1000" SUBSEP kk[2];
+		if (!(b in rps) || rps[b] == 0 || us[b] == 0) continue;
+		printf "%-15s %5s   records/s %.2fx   us/record %.2fx\n", kk[1], kk[2], rps[order[i]] / rps[b], us[order[i]] / us[b];
+	}
+}' "$1"
+}
+# CER_PEERS_REPORT=FILE: print the summary of a results file kept with CER_PEERS_RESULTS.
+if [ -n "${CER_PEERS_REPORT:-}" ]; then
+	summary "$CER_PEERS_REPORT"
+	exit 0
+fi
 
 work=$(mktemp -d /tmp/cerelay-peers-XXXXXX)
 child=
@@ -179,17 +233,24 @@ kafka:
   topic: $topic
 ack: remote
 EOF
+		if [ "$BUFFER" = disk ]; then
+			printf 'buffer:\n  type: disk\n  dir: %s/buffer-%s\n' "$work" "$port" >>"$file"
+		else
+			printf 'buffer:\n  type: memory\n' >>"$file"
+		fi
 		[ "$setup" = cerelay-catoff ] && printf 'catalog:\n  mode: off\n' >>"$file"
 		;;
 	esac
 }
 
-start_setup() { # setup config log -> sets child
+start_setup() { # setup config log -> sets child (run from $work: nothing lands in the repo)
+	cd "$work"
 	case $1 in
 	otelcol-*) "$otelcol" --config "file:$2" >"$3" 2>&1 & ;;
 	cerelay*) "$cerelay" run -c "$2" >"$3" 2>&1 & ;;
 	esac
 	child=$!
+	cd "$root"
 }
 
 stop_child() {
@@ -206,6 +267,13 @@ stop_child() {
 
 cpu_ticks() { # utime + stime of a pid, in clock ticks
 	sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+}
+
+# The broker's CPU (the JVM of scripts/kafka.sh), to price one Kafka record per event; 0 if unknown.
+broker_ticks() {
+	local pid
+	pid=$(cat "$KAFKA_STATE/kafka.pid" 2>/dev/null || true)
+	if [ -n "$pid" ] && [ -r "/proc/$pid/stat" ]; then cpu_ticks "$pid"; else echo 0; fi
 }
 
 sum_offsets() { awk '{s += $2} END {print s + 0}' "$1"; }
@@ -247,14 +315,16 @@ run_point() { # setup size round
 	timeout $((WARMUP + 30)) "${h2[@]}" -D "$WARMUP" "$url" >/dev/null 2>&1 || true
 	sleep 1
 	"$peerkit" snap "$BROKER" "$topic" >"$work/before" 2>/dev/null || : >"$work/before"
-	local c0 c1 t0 t1 log0 log1
+	local c0 c1 b0 b1 t0 t1 log0 log1
 	log0=$(wc -c <"$log")
 	c0=$(cpu_ticks "$child")
+	b0=$(broker_ticks)
 	t0=$(date +%s.%N)
 	timeout $((DURATION + 30)) "${h2[@]}" -D "$DURATION" "$url" >"$work/h2load.out" 2>&1 || true
 	t1=$(date +%s.%N)
 	sleep 2 # the batch timeout (200 ms) and the producers' linger
 	c1=$(cpu_ticks "$child")
+	b1=$(broker_ticks)
 	log1=$(wc -c <"$log")
 	local hwm
 	hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$child/status")
@@ -266,24 +336,30 @@ run_point() { # setup size round
 	local req ok
 	req=$(awk '/^requests:/ {print $8}' "$work/h2load.out")
 	ok=$(awk '/^status codes:/ {print $3}' "$work/h2load.out")
+	# Mean time per request in ms (h2load: "time for request: min max mean sd +/- sd").
+	local lat
+	lat=$(awk '/^time for request:/ { v = $6; m = 1;
+		if (v ~ /us$/) m = 0.001; else if (v ~ /ms$/) m = 1; else if (v ~ /s$/) m = 1000;
+		sub(/[a-z]+$/, "", v); printf "%.2f", v * m }' "$work/h2load.out")
 	local disk
 	# The segments' bytes on the broker (the .index files are preallocated, left out).
 	disk=$(find "$KAFKA_STATE"/data/ -path "*/$topic-*" -name '*.log' -printf '%s\n' 2>/dev/null | awk '{s += $1} END {print s + 0}')
 	# fields: setup size round secs cpu_s hwm_kb requests_2xx requests_done window_records
 	#         window_logrecords window_bytes total_records total_logrecords total_bytes disk_bytes log_bytes load1
+	#         mean_ms broker_cpu_s
 	awk -v setup="$setup" -v size="$size" -v round="$round" -v t0="$t0" -v t1="$t1" \
 		-v c0="$c0" -v c1="$c1" -v hz="$hz" -v hwm="${hwm:-0}" -v ok="${ok:-0}" -v req="${req:-0}" \
-		-v cnt="$cnt" -v disk="$disk" -v logb=$((log1 - log0)) -v load="$(cut -d' ' -f1 /proc/loadavg)" \
+		-v cnt="$cnt" -v disk="$disk" -v logb=$((log1 - log0)) -v load="$(cut -d' ' -f1 /proc/loadavg)" -v lat="${lat:-0}" -v b0="$b0" -v b1="$b1" \
 		'BEGIN {
 			split(cnt, f, " ");
-			printf "%s\t%s\t%s\t%.3f\t%.3f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			printf "%s\t%s\t%s\t%.3f\t%.3f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.3f\n",
 				setup, size, round, t1 - t0, (c1 - c0) / hz, hwm, ok, req,
-				f[2] + 0, f[4] + 0, f[6] + 0, f[8] + 0, f[10] + 0, f[12] + 0, disk, logb, load
+				f[2] + 0, f[4] + 0, f[6] + 0, f[8] + 0, f[10] + 0, f[12] + 0, disk, logb, load, lat, (b1 - b0) / hz
 		}' >>"$results"
 	tail -n1 "$results" | awk -F'\t' -v dur="$DURATION" '{
 		rps = $10 / dur; us = $10 > 0 ? $5 * 1e6 / $10 : 0;
-		printf "%-15s %4s/req  round %s  %9.0f records/s  %6.2f us/record  HWM %7.1f MB  2xx %8s  kafka records %8s  load %s\n",
-			$1, $2, $3, rps, us, $6 / 1024, $7, $9, $17
+		printf "%-15s %4s/req  round %s  %9.0f records/s  %6.2f us/record  HWM %7.1f MB  2xx %8s  mean %7.2f ms  kafka records %8s  load %s\n",
+			$1, $2, $3, rps, us, $6 / 1024, $7, $18, $9, $17
 	}'
 	if [ -s "$work/count.err" ]; then sed 's/^/    /' "$work/count.err"; fi
 	# Requests answered vs records that reached Kafka.
@@ -296,7 +372,7 @@ run_point() { # setup size round
 }
 
 # ---- 3. the rounds ----
-say "broker $BROKER; $ROUNDS rounds x {$SETUPS} x {$SIZES} records/request; h2load --h1 $THREADS threads x $CONNS connections, ${DURATION} s per point (+${WARMUP} s warm-up)"
+say "broker $BROKER; cerelay buffer $BUFFER; $ROUNDS rounds x {$SETUPS} x {$SIZES} records/request; h2load --h1 $THREADS threads x $CONNS connections, ${DURATION} s per point (+${WARMUP} s warm-up)"
 load_start=$(loadavg)
 say "load average at start: $load_start ($(nproc) cores)"
 failed=0
@@ -310,47 +386,10 @@ for round in $(seq "$ROUNDS"); do
 done
 load_end=$(loadavg)
 
-# ---- 4. the summary: medians over the rounds, ratios to the tuned Collector ----
+# ---- 4. the summary ----
 echo
 echo "OTLP/HTTP logs -> Kafka, medians of $ROUNDS rounds; load average $load_start at start, $load_end at end ($(nproc) cores)"
-awk -F'\t' -v dur="$DURATION" '
-function median(key,    n, i, j, t, a) {
-	n = split(vals[key], a, " ");
-	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-	return n ? (n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2) : 0
-}
-{
-	k = $1 SUBSEP $2;
-	if (!(k in seen)) { seen[k] = 1; order[++no] = k }
-	vals[k, "rps"] = vals[k, "rps"] " " $10 / dur;
-	vals[k, "us"] = vals[k, "us"] " " ($10 > 0 ? $5 * 1e6 / $10 : 0);
-	vals[k, "hwm"] = vals[k, "hwm"] " " $6 / 1024;
-	vals[k, "kps"] = vals[k, "kps"] " " $9 / dur;
-	vals[k, "bpr"] = vals[k, "bpr"] " " ($10 > 0 ? $11 / $10 : 0);
-	vals[k, "disk"] = vals[k, "disk"] " " ($13 > 0 ? $15 / $13 : 0);
-	vals[k, "log"] = vals[k, "log"] " " $16 / dur;
-}
-END {
-	printf "%-15s %5s %12s %10s %9s %14s %13s %13s %11s\n", "setup", "rec/req", "records/s", "us/record", "HWM MB",
-		"kafka recs/s", "bytes/record", "disk B/record", "log B/s";
-	for (i = 1; i <= no; i++) {
-		split(order[i], kk, SUBSEP);
-		k = order[i];
-		rps[k] = median(k SUBSEP "rps"); us[k] = median(k SUBSEP "us");
-		printf "%-15s %5s %12.0f %10.2f %9.1f %14.0f %13.0f %13.0f %11.0f\n", kk[1], kk[2], rps[k], us[k],
-			median(k SUBSEP "hwm"), median(k SUBSEP "kps"), median(k SUBSEP "bpr"), median(k SUBSEP "disk"),
-			median(k SUBSEP "log");
-	}
-	print "";
-	print "ratios to otelcol-b1000 (records/s: higher is better; us/record: lower is better)";
-	for (i = 1; i <= no; i++) {
-		split(order[i], kk, SUBSEP);
-		if (kk[1] !~ /^cerelay/) continue;
-		b = "otelcol-b1000" SUBSEP kk[2];
-		if (!(b in rps) || rps[b] == 0 || us[b] == 0) continue;
-		printf "%-15s %5s   records/s %.2fx   us/record %.2fx\n", kk[1], kk[2], rps[order[i]] / rps[b], us[order[i]] / us[b];
-	}
-}' "$results"
+summary "$results"
 if [ -n "${CER_PEERS_RESULTS:-}" ]; then cp "$results" "$CER_PEERS_RESULTS"; fi
 if [ "$collector_ok" != 1 ] && case " $SETUPS " in *" otelcol-"*) true ;; *) false ;; esac; then
 	say "THE COLLECTOR WAS NOT MEASURED: ${collector_why:-it did not start}"
