@@ -136,7 +136,7 @@ build_collector() {
 	local t0 t1
 	t0=$(date +%s)
 	# GOTOOLCHAIN=goX.Y.Z lets an older go fetch a newer toolchain from the module proxy.
-	if GOBIN=$cache/bin GOFLAGS=-mod=mod go install "go.opentelemetry.io/collector/cmd/builder@v$OTEL_VERSION" \
+	if GOBIN=$cache/bin go install "go.opentelemetry.io/collector/cmd/builder@v$OTEL_VERSION" \
 		>"$cache/build.log" 2>&1 &&
 		timeout 3600 "$cache/bin/builder" --config "$cache/manifest.yaml" >>"$cache/build.log" 2>&1 &&
 		cp "$cache/src/otelcol-cerelay-peer" "$otelcol.tmp" && mv "$otelcol.tmp" "$otelcol"; then
@@ -145,7 +145,7 @@ build_collector() {
 		say "Collector built in $((t1 - t0)) s: $otelcol"
 		collector_ok=1
 	else
-		collector_why="the builder failed: $(grep -m3 -iE 'error|fail' "$cache/build.log" | tr '\n' ' ' | cut -c1-400) (full log: $cache/build.log)"
+		collector_why="the build failed: $({ grep -m3 -iE 'error|fail|not found|invalid' "$cache/build.log" || tail -n3 "$cache/build.log"; } | tr '\n' ' ' | cut -c1-400) (full log: $cache/build.log)"
 	fi
 }
 case " $SETUPS " in *" otelcol-"*) build_collector ;; esac
