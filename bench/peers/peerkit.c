@@ -364,8 +364,7 @@ static int count(const char *broker, const char *topic, const char *snapfile, in
             open--;
         rd_kafka_message_destroy(m);
     }
-    printf("window_records %llu window_logrecords %llu window_bytes %llu\n", w_rec, w_log,
-           w_bytes);
+    printf("window_records %llu window_logrecords %llu window_bytes %llu\n", w_rec, w_log, w_bytes);
     printf("total_records %llu total_logrecords %llu total_bytes %llu\n", t_rec, t_log, t_bytes);
     if (bad)
         fprintf(stderr, "peerkit: %ld records were not OTLP log exports\n", bad);
