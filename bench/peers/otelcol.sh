@@ -20,6 +20,7 @@
 # CER_PEERS_SIZES ("100 1"), CER_OTELCOL_VERSION (0.165.0), CER_KAFKA_BOOTSTRAP,
 # CER_PEERS_BUFFER (cerelay's buffer: memory, the default here as the Collector's queue is in
 # memory, or disk, the relay's own default, in a temporary directory),
+# CER_PEERS_KEEP_TOPICS=1 (keep each point's topic; by default it is deleted once counted),
 # CER_PEERS_RESULTS=FILE (keep the raw rows), CER_PEERS_REPORT=FILE (only print their summary).
 # Exit status: 0 when everything ran; 1 when the Collector could not be built or started
 # (the cerelay half is still measured and printed); 2 for usage errors.
@@ -344,6 +345,10 @@ run_point() { # setup size round
 	local disk
 	# The segments' bytes on the broker (the .index files are preallocated, left out).
 	disk=$(find "$KAFKA_STATE"/data/ -path "*/$topic-*" -name '*.log' -printf '%s\n' 2>/dev/null | awk '{s += $1} END {print s + 0}')
+	# The topic is counted and measured: delete it (CER_PEERS_KEEP_TOPICS=1 keeps it).
+	if [ "${CER_PEERS_KEEP_TOPICS:-0}" != 1 ]; then
+		"$peerkit" delete "$BROKER" "$topic" >/dev/null 2>&1 || say "    could not delete topic $topic"
+	fi
 	# fields: setup size round secs cpu_s hwm_kb requests_2xx requests_done window_records
 	#         window_logrecords window_bytes total_records total_logrecords total_bytes disk_bytes log_bytes load1
 	#         mean_ms broker_cpu_s

@@ -8,7 +8,8 @@
  *   peerkit count BROKER TOPIC SNAPFILE otlp|events
  *       consumes the whole topic and prints, for the records after SNAPFILE's offsets:
  *       "window_records N window_logrecords N window_bytes N" and for the whole topic
- *       "total_records N total_logrecords N total_bytes N" (bytes: key + value + headers). */
+ *       "total_records N total_logrecords N total_bytes N" (bytes: key + value + headers)
+ *   peerkit delete BROKER TOPIC         delete the topic */
 #include <librdkafka/rdkafka.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -375,15 +376,44 @@ static int count(const char *broker, const char *topic, const char *snapfile, in
     return open > 0;
 }
 
+/* Delete a topic (the benchmark's own, once counted); waits at most 30 s for the answer. */
+static int delete_topic(const char *broker, const char *topic)
+{
+    rd_kafka_t *rk = client(broker, RD_KAFKA_PRODUCER);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_DeleteTopic_t *dt = rd_kafka_DeleteTopic_new(topic);
+    rd_kafka_DeleteTopics(rk, &dt, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+    int rc = 1;
+    if (ev) {
+        const rd_kafka_DeleteTopics_result_t *res = rd_kafka_event_DeleteTopics_result(ev);
+        size_t n = 0;
+        const rd_kafka_topic_result_t **tr =
+            res ? rd_kafka_DeleteTopics_result_topics(res, &n) : NULL;
+        rc = rd_kafka_event_error(ev) || (n == 1 && rd_kafka_topic_result_error(tr[0]));
+        if (rc)
+            fprintf(stderr, "peerkit: deleting %s: %s\n", topic,
+                    n == 1 ? rd_kafka_topic_result_error_string(tr[0])
+                           : rd_kafka_event_error_string(ev));
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_DeleteTopic_destroy(dt);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "payload") == 0)
         return payload((unsigned)strtoul(argv[2], NULL, 10), argv[3]);
     if (argc == 4 && strcmp(argv[1], "snap") == 0)
         return snap(argv[2], argv[3]);
+    if (argc == 4 && strcmp(argv[1], "delete") == 0)
+        return delete_topic(argv[2], argv[3]);
     if (argc == 6 && strcmp(argv[1], "count") == 0)
         return count(argv[2], argv[3], argv[4], strcmp(argv[5], "otlp") == 0);
     fprintf(stderr, "usage: peerkit payload N FILE | snap BROKER TOPIC | "
-                    "count BROKER TOPIC SNAPFILE otlp|events\n");
+                    "count BROKER TOPIC SNAPFILE otlp|events | delete BROKER TOPIC\n");
     return 2;
 }
