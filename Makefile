@@ -15,7 +15,7 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 DEB_BUILD  ?= build-deb
 
-.PHONY: all build deps deps-build run test test-asan test-tsan fuzz fuzz-smoke bench format \
+.PHONY: all build deps deps-build run test test-asan test-tsan fuzz fuzz-smoke bench bench-peers format \
         format-check kafka kafka-stop clean help install uninstall deb test-cluster
 
 all: build
@@ -29,6 +29,7 @@ help:
 	@echo "make test-tsan  the threaded libraries' tests (log, sink, emitter) under ThreadSanitizer"
 	@echo "make fuzz       run every fuzzer for FUZZ_LONG_SECONDS (default 600) each"
 	@echo "make bench      build and run the benchmarks"
+	@echo "make bench-peers  OTLP ingest: cerelay vs the OpenTelemetry Collector (builds it into ~/.cache)"
 	@echo "make kafka      start the local Apache Kafka 3.9.1 test broker"
 	@echo "make format     clang-format the sources"
 	@echo "make install    install into PREFIX (default /usr/local; DESTDIR=... for staging)"
@@ -116,6 +117,13 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 bench: build
 	@scripts/deps.sh bench
 	scripts/bench.sh $(BUILD)
+
+# cerelay next to the OpenTelemetry Collector on the same OTLP load into the local broker
+# (docs/benchmarks.md). The Collector is built once with its builder from the Go module proxy
+# into ~/.cache/cerelay/otelcol-VERSION; about 15 minutes with the defaults. Not part of `bench`.
+bench-peers: build
+	@scripts/deps.sh bench
+	bench/peers/otelcol.sh $(BUILD)
 
 format:
 	@scripts/deps.sh format
