@@ -682,7 +682,11 @@ int em_buffer_open(em_buffer **out, cer_emitter *em, const em_conf *c, char *err
         *out = b;
         em_buffer_close(b);
         *out = NULL;
-        return rc < 0 && rc > -100 ? rc : CE_EIO;
+        /* The disk buffer's failures come from the sink (ce codes) and the local log (its own
+         * family, -200..-299): the emitter's callers get ce codes, so every other family maps
+         * to CE_EIO, with the detail in errstr. Until 2026-12 log codes passed through as
+         * whatever ce code shared their value (CER_LOG_ELOCKED came out as CE_EDEPTH). */
+        return cer_err_family_of(rc) == CER_ERR_FAMILY_CORE ? rc : CE_EIO;
     }
     uint64_t backlog = backlog_events(b);
     em_set_buffer_gauges(em, (uint64_t)((double)backlog * b->avg_bytes), backlog, 0);

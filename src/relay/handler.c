@@ -588,7 +588,7 @@ static void log_failure(relay *r, int err, const char *reason)
                        : err == CER_EREJECTED ? "refused for good by the destination"
                        : err == CER_EDROPPED  ? "dropped (buffer.when_full: drop_oldest)"
                        : err == CER_EDELIVERY ? "failed"
-                                              : ce_err_name(err);
+                                              : cer_err_name(err);
     relay_log_sampled(r, CER_CONFIG_LEVEL_WARN, "not-delivered", kind, SIZE_MAX,
                       "events not delivered, latest %s: %s%s", kind,
                       reason ? reason : "no reason given",
