@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "catalog/internal.h"
 #include "ce/json.h"
-#include "sink/sink.h"
 
 #define EZ "llm-orch-svc"
 #define CS "coresdk"

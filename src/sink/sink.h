@@ -11,6 +11,8 @@
 #include "cerelay/ce_binding.h"
 #include "cerelay/err.h"
 
+#include "base/base.h"
+
 /* Outcome of one submitted event, reported exactly once through the delivery callback.
  * err is 0 when the destination acknowledged the event; otherwise a negative ce_err code (or
  * CER_SINK_E* below) and a human-readable reason (valid only during the call). */
@@ -124,11 +126,6 @@ void cer_sink_kafka_test_fatal(cer_sink *s);
 int cer_render_topic(const ce_event *e, const char *tmpl, ce_buf *scratch, const char **topic,
                      char *errstr, size_t errstr_size);
 
-/* A fresh time-ordered unique id (UUIDv7 text, 36 chars + NUL). Thread-safe. */
-void cer_uuid7(char out[37]);
-/* Now as RFC 3339 UTC with milliseconds ("2026-02-27T12:00:00.000Z"). */
-void cer_now_rfc3339(char out[40]);
-/* Monotonic clock in nanoseconds. */
-int64_t cer_mono_ns(void);
+/* cer_uuid7, cer_now_rfc3339 and cer_mono_ns: src/base/base.h (included above). */
 
 #endif
