@@ -6,8 +6,8 @@
 # texts and docs/config.md (scripts/mkman.sh), the systemd unit, shell completions, the
 # configuration (/etc/cerelay when the prefix is /usr, PREFIX/etc otherwise) and the docs.
 
-set(CER_PUBLIC_LIBS cerelay_ce cerelay_log cerelay_sink cerelay_emitter cerelay_catalog)
-set(CER_PUBLIC_HEADERS ce.h ce_binding.h ce_sql.h log.h emitter.h catalog.h)
+set(CER_PUBLIC_LIBS cerelay_ce cerelay_base cerelay_log cerelay_sink cerelay_emitter cerelay_catalog)
+set(CER_PUBLIC_HEADERS ce.h ce_binding.h ce_sql.h err.h log.h emitter.h catalog.h)
 
 # Man pages, regenerated when the program (its --help texts) or docs/config.md change.
 set(CER_MAN_DIR ${CMAKE_BINARY_DIR}/man)

@@ -1,7 +1,7 @@
 /* libFuzzer target for the OTLP/gRPC server (src/relay/grpc.c): the input is what a client sends
  * after the HTTP/2 preface (frames, HPACK headers, gRPC-framed messages, gzip), fed to a fresh
  * nghttp2 server session of one relay (local-log binding, ack none, small limits) through
- * relay_grpc_feed, which hands complete Export requests to the same handler as OTLP/HTTP.
+ * cer__relay_grpc_feed, which hands complete Export requests to the same handler as OTLP/HTTP.
  * Oracles: the server's first bytes are its SETTINGS frame; ASan/LSan catch memory errors and
  * leaks. Seeds in corpus/ are captured grpcio calls (logs, gzip, garbage, traces + auth). */
 #include <stdio.h>
@@ -18,7 +18,7 @@ static char dir[64];
 
 static void cleanup(void)
 {
-    relay_close(&R, 2000);
+    cer__relay_close(&R, 2000);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
@@ -46,7 +46,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz_grpc: %s\n", err);
         abort();
     }
-    if (relay_open(&R, 2000, true, err, sizeof err) != 0) {
+    if (cer__relay_open(&R, 2000, true, err, sizeof err) != 0) {
         fprintf(stderr, "fuzz_grpc: %s\n", err);
         abort();
     }
@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ce_buf out;
     ce_buf_init(&out);
-    relay_grpc_feed(&R, data, size, &out);
+    cer__relay_grpc_feed(&R, data, size, &out);
     /* the server always speaks first: a SETTINGS frame (type 4) on stream 0 */
     if (out.len < 9 || (unsigned char)out.ptr[3] != 4)
         abort();

@@ -1,6 +1,6 @@
 /* libFuzzer target for the relay's request handler. One relay (local-log binding in a temporary
  * directory, ack none, small limits, a catalog in enforce mode, a deny rule with dead letters,
- * masking) serves every input through relay_request, the same handler libmicrohttpd calls.
+ * masking) serves every input through cer__relay_request, the same handler libmicrohttpd calls.
  * Input: byte 0 picks the endpoint and method; then header lines "Name: value\n" up to an
  * empty line; the rest is the body. Oracles: the status is 2xx/4xx/5xx, and every 4xx/5xx is
  * an application/problem+json object with a urn:cerelay:problem type; ASan/LSan catch memory
@@ -18,7 +18,7 @@ static char dir[64];
 
 static void cleanup(void)
 {
-    relay_close(&R, 2000);
+    cer__relay_close(&R, 2000);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
@@ -52,7 +52,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz_relay: %s\n", err);
         abort();
     }
-    if (relay_open(&R, 2000, true, err, sizeof err) != 0) {
+    if (cer__relay_open(&R, 2000, true, err, sizeof err) != 0) {
         fprintf(stderr, "fuzz_relay: %s\n", err);
         abort();
     }
@@ -108,8 +108,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ce_buf out;
     ce_buf_init(&out);
     char ctype[64];
-    unsigned st = relay_request(&R, endpoints[ep].kind, endpoints[ep].method, endpoints[ep].url, h,
-                                nh, p, (size_t)(end - p), &out, ctype, sizeof ctype);
+    unsigned st =
+        cer__relay_request(&R, endpoints[ep].kind, endpoints[ep].method, endpoints[ep].url, h, nh,
+                           p, (size_t)(end - p), &out, ctype, sizeof ctype);
     if (st < 200 || st > 599)
         abort();
     if (st >= 400 && strcmp(endpoints[ep].url, "/readyz") != 0) {

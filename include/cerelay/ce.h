@@ -24,27 +24,32 @@ extern "C" {
  * (the attribute, rule or byte offset at fault) goes into a caller-supplied buffer
  * `char *errstr, size_t errstr_size`, which is always NUL-terminated when errstr_size > 0.
  * ------------------------------------------------------------------------------------------ */
-#define CE_ERRNO_MAP(XX)                                                                           \
-    XX(NOMEM, -1, "out of memory")                                                                 \
-    XX(INVAL, -2, "invalid argument")                                                              \
-    XX(SYNTAX, -3, "syntax error")                                                                 \
-    XX(TOOBIG, -4, "input exceeds size limit")                                                     \
-    XX(DEPTH, -5, "nesting too deep")                                                              \
-    XX(MISSING, -6, "required attribute missing")                                                  \
-    XX(BADVALUE, -7, "attribute value violates its type")                                          \
-    XX(BADNAME, -8, "invalid attribute name")                                                      \
-    XX(DUPLICATE, -9, "duplicate member")                                                          \
-    XX(UTF8, -10, "invalid UTF-8")                                                                 \
-    XX(TYPE, -11, "wrong type")                                                                    \
-    XX(RANGE, -12, "value out of range")                                                           \
-    XX(NOTFOUND, -13, "not found")                                                                 \
-    XX(SPECVERSION, -14, "unsupported specversion")                                                \
-    XX(DATA, -15, "invalid data")                                                                  \
-    XX(LIMIT, -16, "too many attributes")                                                          \
-    XX(IO, -17, "I/O error")                                                                       \
-    XX(UNSUPPORTED, -18, "not supported")                                                          \
-    XX(HEADER, -19, "invalid protocol header")                                                     \
-    XX(MODE, -20, "unrecognised content mode")
+/* The core family of cerelay's one error space (include/cerelay/err.h composes every family
+ * into CER_ERRNO_MAP): codes -1..-99 belong to the core. Each row is
+ * R(XX, prefix, NAME, code, message); CE_ERRNO_MAP(XX) calls XX(NAME, code, message). */
+#define CE_ERRNO_TABLE(R, XX)                                                                      \
+    R(XX, CE_E, NOMEM, -1, "out of memory")                                                        \
+    R(XX, CE_E, INVAL, -2, "invalid argument")                                                     \
+    R(XX, CE_E, SYNTAX, -3, "syntax error")                                                        \
+    R(XX, CE_E, TOOBIG, -4, "input exceeds size limit")                                            \
+    R(XX, CE_E, DEPTH, -5, "nesting too deep")                                                     \
+    R(XX, CE_E, MISSING, -6, "required attribute missing")                                         \
+    R(XX, CE_E, BADVALUE, -7, "attribute value violates its type")                                 \
+    R(XX, CE_E, BADNAME, -8, "invalid attribute name")                                             \
+    R(XX, CE_E, DUPLICATE, -9, "duplicate member")                                                 \
+    R(XX, CE_E, UTF8, -10, "invalid UTF-8")                                                        \
+    R(XX, CE_E, TYPE, -11, "wrong type")                                                           \
+    R(XX, CE_E, RANGE, -12, "value out of range")                                                  \
+    R(XX, CE_E, NOTFOUND, -13, "not found")                                                        \
+    R(XX, CE_E, SPECVERSION, -14, "unsupported specversion")                                       \
+    R(XX, CE_E, DATA, -15, "invalid data")                                                         \
+    R(XX, CE_E, LIMIT, -16, "too many attributes")                                                 \
+    R(XX, CE_E, IO, -17, "I/O error")                                                              \
+    R(XX, CE_E, UNSUPPORTED, -18, "not supported")                                                 \
+    R(XX, CE_E, HEADER, -19, "invalid protocol header")                                            \
+    R(XX, CE_E, MODE, -20, "unrecognised content mode")
+#define CE__ERRNO_SHORT(XX, prefix, name, code, msg) XX(name, code, msg)
+#define CE_ERRNO_MAP(XX)                             CE_ERRNO_TABLE(CE__ERRNO_SHORT, XX)
 
 typedef enum ce_err {
     CE_OK = 0,

@@ -9,22 +9,28 @@
 #include <stdint.h>
 
 #include "cerelay/ce.h"
+#include "cerelay/err.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Result codes beyond the core's ce_err codes. */
-#define CER_EQUEUE_FULL (-100) /* emit: the in-memory queue is at its byte limit; retry later */
-#define CER_ECLOSED     (-101) /* emit: the emitter is shutting down */
-#define CER_ETIMEOUT    (-102) /* flush: events still in flight when the timeout expired */
-#define CER_EDELIVERY   (-103) /* delivery callback: the destination refused or failed */
-#define CER_EDROPPED    (-104) /* delivery callback: dropped by the drop_oldest buffer policy */
-#define CER_EDEADLETTER (-105) /* delivery callback: rejected permanently, sent to dead letters */
-#define CER_EREJECTED                                                                              \
-    (-106) /* delivery callback: the destination can never take this event                         \
-            * (larger than it accepts, invalid, a 4xx answer) and no dead                          \
-            * letter is configured: retrying cannot succeed */
+/* Result codes beyond the core's ce_err codes: the emitter's family (-100..-199) of the one
+ * error space, CER_EMITTER_ERRNO_TABLE in include/cerelay/err.h; cer_strerror names them.
+ *   CER_EQUEUE_FULL  emit: the in-memory queue is at its byte limit; retry later
+ *   CER_ECLOSED      emit: the emitter is shutting down
+ *   CER_ETIMEOUT     flush: events still in flight when the timeout expired
+ *   CER_EDELIVERY    delivery callback: the destination refused or failed
+ *   CER_EDROPPED     delivery callback: dropped by the drop_oldest buffer policy
+ *   CER_EDEADLETTER  delivery callback: rejected permanently, sent to dead letters
+ *   CER_EREJECTED    delivery callback: the destination can never take this event (larger than
+ *                    it accepts, invalid, a 4xx answer) and no dead letter is configured:
+ *                    retrying cannot succeed */
+typedef enum cer_emitter_err {
+#define CER__EMITTER_ERR_ENUM(xx, prefix, name, code, msg) prefix##name = (code),
+    CER_EMITTER_ERRNO_TABLE(CER__EMITTER_ERR_ENUM, )
+#undef CER__EMITTER_ERR_ENUM
+} cer_emitter_err;
 
 /* Configuration: string properties, set one by one (librdkafka style), so the set of settings
  * can grow without changing the ABI. Keys (defaults in brackets):

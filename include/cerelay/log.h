@@ -3,12 +3,15 @@
  * records (key, headers, value, timestamp) with sparse offset and time indexes. One writer
  * process per log directory, any number of reader processes. Byte layouts: docs/log-format.md.
  * This header is the whole public surface of libcerelay-log; it depends on libc only and knows
- * nothing about CloudEvents (records are bytes). */
+ * nothing about CloudEvents (records are bytes). Its error codes are one family of cerelay's
+ * error space (cerelay/err.h, a header of macros, which also names the core's codes). */
 #ifndef CERELAY_LOG_H
 #define CERELAY_LOG_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "cerelay/err.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,19 +29,11 @@ extern "C" {
  * goes into a caller-supplied `char *errstr, size_t errstr_size`, always NUL-terminated when
  * errstr_size > 0. errstr may be NULL.
  * ------------------------------------------------------------------------------------------ */
-#define CER_LOG_ERRNO_MAP(XX)                                                                      \
-    XX(NOMEM, -1, "out of memory")                                                                 \
-    XX(INVAL, -2, "invalid argument")                                                              \
-    XX(IO, -3, "I/O error")                                                                        \
-    XX(CORRUPT, -4, "corrupt log data")                                                            \
-    XX(LOCKED, -5, "log directory is locked by another writer")                                    \
-    XX(NOTFOUND, -6, "not found")                                                                  \
-    XX(EXISTS, -7, "already exists with different settings")                                       \
-    XX(TOOBIG, -8, "size limit exceeded")                                                          \
-    XX(AGAIN, -9, "no record available yet")                                                       \
-    XX(VERSION, -10, "unsupported format version")                                                 \
-    XX(FAILED, -11, "partition failed after an I/O error; close and reopen the log")               \
-    XX(LIMIT, -12, "too many topics, partitions or group entries")
+/* The local log's family (-200..-299) of cerelay's one error space: CER_LOG_ERRNO_TABLE in
+ * include/cerelay/err.h (until 2026-12 these were -1..-12 and overlapped the core's CE_E*
+ * codes). CER_LOG_ERRNO_MAP(XX) calls XX(NAME, code, message). */
+#define CER_LOG__ERRNO_SHORT(XX, prefix, name, code, msg) XX(name, code, msg)
+#define CER_LOG_ERRNO_MAP(XX)                             CER_LOG_ERRNO_TABLE(CER_LOG__ERRNO_SHORT, XX)
 
 typedef enum cer_log_err {
     CER_LOG_OK = 0,

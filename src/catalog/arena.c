@@ -20,17 +20,6 @@ typedef union {
     char pad[ARENA_ALIGN];
 } chunk_head;
 
-int cer__errf(int err, char *errstr, size_t errstr_size, const char *fmt, ...)
-{
-    if (errstr && errstr_size > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(errstr, errstr_size, fmt, ap);
-        va_end(ap);
-    }
-    return err;
-}
-
 void *cer__arena_alloc(cer__arena *a, size_t n)
 {
     n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "catalog/internal.h"
 #include "ce/json.h"
-#include "sink/sink.h"
 
 #define EZ "llm-orch-svc"
 #define CS "coresdk"
@@ -212,7 +212,7 @@ int cer__build_event(const char *type, const char *default_source, const char *d
                               {"time", time}};
     ce_event *e = ce_event_new();
     if (!e)
-        return cer__errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
+        return cerx_errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
     int rc = 0;
     for (size_t i = 0; i < sizeof attrs / sizeof *attrs && !rc; i++)
         if (attrs[i][1])
@@ -232,10 +232,10 @@ int cer_catalog_event(const cer_catalog *cat, const char *type, const char *data
 {
     *out = NULL;
     if (!cat || !type || (!data_json && len))
-        return cer__errf(CE_EINVAL, errstr, errstr_size, "cer_catalog_event: NULL argument");
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "cer_catalog_event: NULL argument");
     const cer__ctype *t = cer__catalog_lookup(cat, type, strlen(type));
     if (!t)
-        return cer__errf(CE_ENOTFOUND, errstr, errstr_size, "type '%s' is not in the catalog",
+        return cerx_errf(CE_ENOTFOUND, errstr, errstr_size, "type '%s' is not in the catalog",
                          type);
     ce_buf subject = {0};
     int rc = 0;
@@ -245,7 +245,7 @@ int cer_catalog_event(const cer_catalog *cat, const char *type, const char *data
         rc = cer__jdom_parse(&d, data_json, len, CER_CATALOG_MAX_DEPTH, CER_CATALOG_MAX_NODES, why,
                              sizeof why);
         if (rc)
-            cer__errf(rc, errstr, errstr_size, "data: %s", why);
+            cerx_errf(rc, errstr, errstr_size, "data: %s", why);
         else
             rc = cer__subject_render(t->pub.subject, &d, d.nodes, &subject, errstr, errstr_size);
         if (!rc)

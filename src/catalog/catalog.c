@@ -115,30 +115,30 @@ static int read_file(cer__arena *a, const char *path, char **out, size_t *len, c
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return cer__errf(CE_EIO, errstr, errstr_size, "%s: %s", path, strerror(errno));
+        return cerx_errf(CE_EIO, errstr, errstr_size, "%s: %s", path, strerror(errno));
     char *buf = NULL;
     long size = -1;
     if (fseek(f, 0, SEEK_END) == 0)
         size = ftell(f);
     if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
         fclose(f);
-        return cer__errf(CE_EIO, errstr, errstr_size, "%s: not a regular file", path);
+        return cerx_errf(CE_EIO, errstr, errstr_size, "%s: not a regular file", path);
     }
     if ((size_t)size > CER_CATALOG_MAX_FILE_BYTES) {
         fclose(f);
-        return cer__errf(CE_ETOOBIG, errstr, errstr_size, "%s: larger than %zu bytes", path,
+        return cerx_errf(CE_ETOOBIG, errstr, errstr_size, "%s: larger than %zu bytes", path,
                          CER_CATALOG_MAX_FILE_BYTES);
     }
     buf = cer__arena_alloc(a, (size_t)size + 1);
     if (!buf) {
         fclose(f);
-        return cer__errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
+        return cerx_errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
     }
     size_t got = fread(buf, 1, (size_t)size, f);
     int bad = ferror(f);
     fclose(f);
     if (bad || got != (size_t)size)
-        return cer__errf(CE_EIO, errstr, errstr_size, "%s: read error", path);
+        return cerx_errf(CE_EIO, errstr, errstr_size, "%s: read error", path);
     *out = buf;
     *len = got;
     return 0;
@@ -149,8 +149,8 @@ static int load_err(loader *l, int rc, const char *type, const char *fmt, const 
     char what[400];
     snprintf(what, sizeof what, fmt, arg);
     if (type)
-        return cer__errf(rc, l->errstr, l->errstr_size, "%s: type '%s': %s", l->name, type, what);
-    return cer__errf(rc, l->errstr, l->errstr_size, "%s: %s", l->name, what);
+        return cerx_errf(rc, l->errstr, l->errstr_size, "%s: type '%s': %s", l->name, type, what);
+    return cerx_errf(rc, l->errstr, l->errstr_size, "%s: %s", l->name, what);
 }
 
 static const char *dup_str(loader *l, const cer__jnode *v)
@@ -311,13 +311,13 @@ static int apply(cer_catalog *cat, loader *l)
 {
     /* Room for every staged type first, so the merge below cannot fail half-way. */
     if (cat->n + l->nstaged > CER_CATALOG_MAX_TYPES)
-        return cer__errf(CE_ELIMIT, l->errstr, l->errstr_size, "%s: more than %u types", l->name,
+        return cerx_errf(CE_ELIMIT, l->errstr, l->errstr_size, "%s: more than %u types", l->name,
                          CER_CATALOG_MAX_TYPES);
     if (cat->n + l->nstaged > cat->cap) {
         size_t cap = cat->n + l->nstaged + 16;
         cer__ctype *nt = ce__realloc(cat->types, cap * sizeof *nt);
         if (!nt)
-            return cer__errf(CE_ENOMEM, l->errstr, l->errstr_size, "out of memory");
+            return cerx_errf(CE_ENOMEM, l->errstr, l->errstr_size, "out of memory");
         cat->types = nt;
         cat->cap = cap;
     }
@@ -360,14 +360,14 @@ static int load(cer_catalog *cat, loader *l, const char *json, size_t len)
         }
     l->staged = cer__arena_alloc(&l->tmp, (types->count ? types->count : 1) * sizeof *l->staged);
     if (!l->staged) {
-        rc = cer__errf(CE_ENOMEM, l->errstr, l->errstr_size, "out of memory");
+        rc = cerx_errf(CE_ENOMEM, l->errstr, l->errstr_size, "out of memory");
         goto out;
     }
     for (const cer__jnode *e = cer__j_first(&d, types); e; e = cer__j_next(&d, e)) {
         cer__ctype *t = &l->staged[l->nstaged];
         if ((rc = load_entry(l, &d, e, t)) != 0) {
             if (rc == CE_ENOMEM)
-                cer__errf(rc, l->errstr, l->errstr_size, "out of memory");
+                cerx_errf(rc, l->errstr, l->errstr_size, "out of memory");
             goto out;
         }
         for (size_t i = 0; i < l->nstaged; i++)
@@ -388,21 +388,21 @@ int cer_catalog_load_mem(cer_catalog *cat, const char *name, const char *json, s
                          const char *base_dir, char *errstr, size_t errstr_size)
 {
     if (!cat || (!json && len))
-        return cer__errf(CE_EINVAL, errstr, errstr_size, "cer_catalog_load_mem: NULL argument");
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "cer_catalog_load_mem: NULL argument");
     loader l = {
         {NULL, 0, 0}, name ? name : "catalog", base_dir, false, cat->default_mode, NULL, 0, errstr,
         errstr_size};
     /* The text must outlive the call (schema and example slices point into it). */
     char *copy = cer__arena_strndup(&l.tmp, json, len);
     if (!copy)
-        return cer__errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
+        return cerx_errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
     return load(cat, &l, copy, len);
 }
 
 int cer_catalog_load_file(cer_catalog *cat, const char *path, char *errstr, size_t errstr_size)
 {
     if (!cat || !path)
-        return cer__errf(CE_EINVAL, errstr, errstr_size, "cer_catalog_load_file: NULL argument");
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "cer_catalog_load_file: NULL argument");
     char dir[4096];
     const char *slash = strrchr(path, '/');
     if (slash)
@@ -427,7 +427,7 @@ int cer_catalog_new(cer_catalog **out, unsigned flags, char *errstr, size_t errs
     *out = NULL;
     cer_catalog *cat = ce__malloc(sizeof *cat);
     if (!cat)
-        return cer__errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
+        return cerx_errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
     memset(cat, 0, sizeof *cat);
     cat->default_mode = CER_CATALOG_ENFORCE;
     if (!(flags & CER_CATALOG_EMPTY)) {
@@ -439,7 +439,7 @@ int cer_catalog_new(cer_catalog **out, unsigned flags, char *errstr, size_t errs
             {NULL, 0, 0}, "built-in catalog.json", NULL, true, CER_CATALOG_ENFORCE, NULL, 0, errstr,
             errstr_size};
         int rc = f ? load(cat, &l, (const char *)f->bytes, f->len)
-                   : cer__errf(CE_ENOTFOUND, errstr, errstr_size, "catalog.json not embedded");
+                   : cerx_errf(CE_ENOTFOUND, errstr, errstr_size, "catalog.json not embedded");
         if (rc) {
             cer_catalog_destroy(cat);
             return rc;

@@ -38,14 +38,14 @@ int cer__subject_render(const char *tmpl, const cer__jdom *d, const cer__jnode *
             else if (in_group)
                 group_ok = false;
             else
-                return cer__errf(CE_EMISSING, errstr, errstr_size,
+                return cerx_errf(CE_EMISSING, errstr, errstr_size,
                                  "subject: the data has no string field '%s'", name);
             p = close;
         } else {
             rc = ce_buf_append(out, p, 1);
         }
         if (rc)
-            return cer__errf(rc, errstr, errstr_size, "subject: %s", ce_strerror(rc));
+            return cerx_errf(rc, errstr, errstr_size, "subject: %s", ce_strerror(rc));
     }
     return 0;
 }

@@ -15,7 +15,7 @@ static const char *subject(char *buf, size_t cap, const char *tenant, const char
 
 static int subject_err(const char *type, char *errstr, size_t errstr_size)
 {
-    return cer__errf(CE_ETOOBIG, errstr, errstr_size, "%s: tenant_id/user_id too long", type);
+    return cerx_errf(CE_ETOOBIG, errstr, errstr_size, "%s: tenant_id/user_id too long", type);
 }
 
 int cer_coresdk_policy_decision_event(const cer_coresdk_policy_decision *p,
@@ -179,7 +179,7 @@ int cer_coresdk_error_event(const cer_coresdk_error *e, const cer_event_meta *me
     int rc = cer__need_strings(type, errstr, errstr_size, 2, "title", e->title, "tenant_id",
                                e->tenant_id);
     if (!rc && (e->status < 100 || e->status > 599))
-        rc = cer__errf(CE_EINVAL, errstr, errstr_size, "%s: status %d is not 100..599", type,
+        rc = cerx_errf(CE_EINVAL, errstr, errstr_size, "%s: status %d is not 100..599", type,
                        e->status);
     if (rc)
         return rc;

@@ -145,13 +145,13 @@ int cer_catalog_cost(const cer_catalog *cat, const char *provider, const char *m
                      size_t errstr_size)
 {
     if (!cat || !provider || !model)
-        return cer__errf(CE_EINVAL, errstr, errstr_size, "cer_catalog_cost: NULL argument");
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "cer_catalog_cost: NULL argument");
     const cer__price *p = find_price(cat, provider, model);
     if (!p)
-        return cer__errf(CE_ENOTFOUND, errstr, errstr_size, "no price for provider '%s' model '%s'",
+        return cerx_errf(CE_ENOTFOUND, errstr, errstr_size, "no price for provider '%s' model '%s'",
                          provider, model);
     if (cer__cost_micro(input_tokens, p->in_nano, output_tokens, p->out_nano, micro_usd))
-        return cer__errf(CE_ERANGE, errstr, errstr_size, "token counts out of range");
+        return cerx_errf(CE_ERANGE, errstr, errstr_size, "token counts out of range");
     return 0;
 }
 
@@ -160,13 +160,13 @@ int cer_catalog_cost_tokens(const cer_catalog *cat, const char *provider, const 
                             size_t errstr_size)
 {
     if (!cat || !provider || !model || !t)
-        return cer__errf(CE_EINVAL, errstr, errstr_size, "cer_catalog_cost_tokens: NULL argument");
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "cer_catalog_cost_tokens: NULL argument");
     const cer__price *p = find_price(cat, provider, model);
     if (!p)
-        return cer__errf(CE_ENOTFOUND, errstr, errstr_size, "no price for provider '%s' model '%s'",
+        return cerx_errf(CE_ENOTFOUND, errstr, errstr_size, "no price for provider '%s' model '%s'",
                          provider, model);
     if (cer__cost_micro_tokens(p, t, micro_usd))
-        return cer__errf(CE_ERANGE, errstr, errstr_size,
+        return cerx_errf(CE_ERANGE, errstr, errstr_size,
                          "token counts out of range (negative, or cache tokens above input "
                          "tokens, or reasoning tokens above output tokens)");
     return 0;
@@ -182,11 +182,11 @@ static int price_field(const cer__jdom *d, const cer__jnode *m, const char *name
         return 0;
     }
     if (!v || v->type != CER__J_NUMBER)
-        return cer__errf(CE_EINVAL, errstr, errstr_size, "%s.%s: expected a number of US dollars",
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "%s.%s: expected a number of US dollars",
                          where, name);
     int rc = cer__decimal_nano(v->str.ptr, v->str.len, out);
     if (rc)
-        return cer__errf(rc, errstr, errstr_size,
+        return cerx_errf(rc, errstr, errstr_size,
                          "%s.%s: %.*s is not a price >= 0 with at most 9 decimals", where, name,
                          (int)v->str.len, v->str.ptr);
     return 0;
@@ -201,14 +201,14 @@ int cer_catalog_load_prices_mem(cer_catalog *cat, const char *json, size_t len, 
                              sizeof why);
     if (rc) {
         cer__jdom_free(&d);
-        return cer__errf(rc, errstr, errstr_size, "prices: %s", why);
+        return cerx_errf(rc, errstr, errstr_size, "prices: %s", why);
     }
     cer__arena tmp = {NULL, 0, 0};
     cer__price *staged = NULL;
     size_t n = 0, cap = 0;
     const cer__jnode *root = d.nodes;
     if (root->type != CER__J_OBJECT) {
-        rc = cer__errf(CE_EINVAL, errstr, errstr_size,
+        rc = cerx_errf(CE_EINVAL, errstr, errstr_size,
                        "prices: expected an object provider -> model -> prices");
         goto out;
     }
@@ -216,7 +216,7 @@ int cer_catalog_load_prices_mem(cer_catalog *cat, const char *json, size_t len, 
         if (p->key.len == 8 && memcmp(p->key.ptr, "$comment", 8) == 0)
             continue;
         if (p->type != CER__J_OBJECT) {
-            rc = cer__errf(CE_EINVAL, errstr, errstr_size,
+            rc = cerx_errf(CE_EINVAL, errstr, errstr_size,
                            "prices: %.*s: expected an object of models", (int)p->key.len,
                            p->key.ptr);
             goto out;
@@ -226,7 +226,7 @@ int cer_catalog_load_prices_mem(cer_catalog *cat, const char *json, size_t len, 
             snprintf(where, sizeof where, "prices: %.*s.%.*s", (int)p->key.len, p->key.ptr,
                      (int)m->key.len, m->key.ptr);
             if (m->type != CER__J_OBJECT) {
-                rc = cer__errf(CE_EINVAL, errstr, errstr_size,
+                rc = cerx_errf(CE_EINVAL, errstr, errstr_size,
                                "%s: expected {\"input_per_1k\", \"output_per_1k\"}", where);
                 goto out;
             }
@@ -242,7 +242,7 @@ int cer_catalog_load_prices_mem(cer_catalog *cat, const char *json, size_t len, 
                                      memcmp(f->key.ptr, known[k], f->key.len) == 0))
                     k++;
                 if (!known[k]) {
-                    rc = cer__errf(CE_EINVAL, errstr, errstr_size, "%s: unknown key '%.*s'", where,
+                    rc = cerx_errf(CE_EINVAL, errstr, errstr_size, "%s: unknown key '%.*s'", where,
                                    (int)f->key.len, f->key.ptr);
                     goto out;
                 }
@@ -251,7 +251,7 @@ int cer_catalog_load_prices_mem(cer_catalog *cat, const char *json, size_t len, 
                 cap = cap ? cap * 2 : 16;
                 cer__price *np = ce__realloc(staged, cap * sizeof *np);
                 if (!np) {
-                    rc = cer__errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
+                    rc = cerx_errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
                     goto out;
                 }
                 staged = np;
@@ -260,7 +260,7 @@ int cer_catalog_load_prices_mem(cer_catalog *cat, const char *json, size_t len, 
             pr->provider = cer__arena_strndup(&tmp, p->key.ptr, p->key.len);
             pr->model = cer__arena_strndup(&tmp, m->key.ptr, m->key.len);
             if (!pr->provider || !pr->model) {
-                rc = cer__errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
+                rc = cerx_errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
                 goto out;
             }
             if ((rc = price_field(&d, m, "input_per_1k", &pr->in_nano, false, where, errstr,
@@ -282,7 +282,7 @@ int cer_catalog_load_prices_mem(cer_catalog *cat, const char *json, size_t len, 
         size_t ncap = cat->nprices + n + 16;
         cer__price *np = ce__realloc(cat->prices, ncap * sizeof *np);
         if (!np) {
-            rc = cer__errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
+            rc = cerx_errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
             goto out;
         }
         cat->prices = np;
@@ -309,7 +309,7 @@ int cer_catalog_load_prices(cer_catalog *cat, const char *path, char *errstr, si
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return cer__errf(CE_EIO, errstr, errstr_size, "%s: %s", path, strerror(errno));
+        return cerx_errf(CE_EIO, errstr, errstr_size, "%s: %s", path, strerror(errno));
     size_t cap = 64 << 10, len = 0;
     char *buf = ce__malloc(cap);
     int rc = buf ? 0 : CE_ENOMEM;
@@ -335,9 +335,9 @@ int cer_catalog_load_prices(cer_catalog *cat, const char *path, char *errstr, si
         char why[400];
         rc = cer_catalog_load_prices_mem(cat, buf, len, why, sizeof why);
         if (rc)
-            cer__errf(rc, errstr, errstr_size, "%s: %s", path, why);
+            cerx_errf(rc, errstr, errstr_size, "%s: %s", path, why);
     } else {
-        cer__errf(rc, errstr, errstr_size, "%s: %s", path, ce_strerror(rc));
+        cerx_errf(rc, errstr, errstr_size, "%s: %s", path, ce_strerror(rc));
     }
     ce__free(buf);
     return rc;
@@ -348,7 +348,7 @@ static int need_string(const cer__jdom *d, const cer__jnode *obj, const char *na
 {
     const cer__jnode *v = cer__j_member(d, obj, name);
     if (!v || v->type != CER__J_STRING || v->str.len >= cap)
-        return cer__errf(CE_EMISSING, errstr, errstr_size,
+        return cerx_errf(CE_EMISSING, errstr, errstr_size,
                          "data.%s: missing or not a string, cannot compute the cost", name);
     memcpy(buf, v->str.ptr, v->str.len);
     buf[v->str.len] = 0;
@@ -364,7 +364,7 @@ static int opt_count(const cer__jdom *d, const cer__jnode *obj, const char *name
     if (!v || v->type == CER__J_NULL)
         return 0;
     if (v->type != CER__J_NUMBER || !v->is_int || v->i64 < 0)
-        return cer__errf(CE_EDATA, errstr, errstr_size,
+        return cerx_errf(CE_EDATA, errstr, errstr_size,
                          "data.%s: not a count, cannot compute the cost", name);
     *out = v->i64;
     return 0;
@@ -375,7 +375,7 @@ static int need_count(const cer__jdom *d, const cer__jnode *obj, const char *nam
 {
     const cer__jnode *v = cer__j_member(d, obj, name);
     if (!v || v->type != CER__J_NUMBER || !v->is_int || v->i64 < 0)
-        return cer__errf(CE_EMISSING, errstr, errstr_size,
+        return cerx_errf(CE_EMISSING, errstr, errstr_size,
                          "data.%s: missing or not a count, cannot compute the cost", name);
     *out = v->i64;
     return 0;
@@ -389,7 +389,7 @@ int cer_catalog_fill_cost(const cer_catalog *cat, ce_event *ev, char *errstr, si
     if (!usage && !embed)
         return 0;
     if (ce_event_data_kind(ev) != CE_DATA_JSON)
-        return cer__errf(CE_EDATA, errstr, errstr_size, "data: not JSON");
+        return cerx_errf(CE_EDATA, errstr, errstr_size, "data: not JSON");
     ce_slice data = ce_event_data(ev);
     cer__jdom d;
     char why[256], provider[256], model[512];
@@ -397,14 +397,14 @@ int cer_catalog_fill_cost(const cer_catalog *cat, ce_event *ev, char *errstr, si
                              why, sizeof why);
     if (rc) {
         cer__jdom_free(&d);
-        return cer__errf(rc, errstr, errstr_size, "data: %s", why);
+        return cerx_errf(rc, errstr, errstr_size, "data: %s", why);
     }
     const cer__jnode *root = d.nodes, *cost = cer__j_member(&d, root, "costUsd");
     int64_t in = 0, out = 0, micro;
     cer_catalog_tokens tk = {0};
     ce_buf nd = {0};
     if (root->type != CER__J_OBJECT) {
-        rc = cer__errf(CE_EDATA, errstr, errstr_size, "data: expected an object");
+        rc = cerx_errf(CE_EDATA, errstr, errstr_size, "data: expected an object");
         goto done;
     }
     if (cost && cost->type != CER__J_NULL)
@@ -446,7 +446,7 @@ int cer_catalog_fill_cost(const cer_catalog *cat, ce_event *ev, char *errstr, si
         (rc = ce_buf_append(&nd, ins_pre, strlen(ins_pre))) || (rc = ce_buf_append(&nd, num, nl)) ||
         (rc = ce_buf_append(&nd, ins_post, strlen(ins_post))) ||
         (rc = ce_buf_append(&nd, data.ptr + cut_end, data.len - cut_end))) {
-        cer__errf(rc, errstr, errstr_size, "out of memory");
+        cerx_errf(rc, errstr, errstr_size, "out of memory");
         goto done;
     }
     rc = ce_event_set_data(ev, CE_DATA_JSON, nd.ptr, nd.len, errstr, errstr_size);

@@ -139,16 +139,16 @@ int cer_catalog_gen_new(cer_catalog_gen **out, const cer_catalog_gen_conf *conf,
 {
     *out = NULL;
     if (!conf)
-        return cer__errf(CE_EINVAL, errstr, errstr_size, "gen: no configuration");
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "gen: no configuration");
     if (conf->profile && strcmp(conf->profile, "llm") != 0)
-        return cer__errf(CE_EINVAL, errstr, errstr_size,
+        return cerx_errf(CE_EINVAL, errstr, errstr_size,
                          "gen: unknown profile '%s' (profiles: llm)", conf->profile);
     uint32_t ntenants = conf->tenants ? conf->tenants : 50;
     if (ntenants > 100000)
-        return cer__errf(CE_EINVAL, errstr, errstr_size, "gen: tenants must be 1..100000");
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "gen: tenants must be 1..100000");
     cer_catalog_gen *g = ce__malloc(sizeof *g);
     if (!g)
-        return cer__errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
+        return cerx_errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
     memset(g, 0, sizeof *g);
     g->seed = conf->seed;
     g->deterministic_ids = conf->deterministic_ids;
@@ -167,7 +167,7 @@ int cer_catalog_gen_new(cer_catalog_gen **out, const cer_catalog_gen_conf *conf,
                                              cer__catalog_files[i].len, errstr, errstr_size);
     if (rc) {
         if (rc == CE_ENOMEM)
-            cer__errf(rc, errstr, errstr_size, "out of memory");
+            cerx_errf(rc, errstr, errstr_size, "out of memory");
         cer_catalog_gen_destroy(g);
         return rc;
     }

@@ -557,7 +557,7 @@ static int problem(cer_catalog_gen *g, cer_event_meta *meta, ce_event **out, cha
     }
     }
     if (rc)
-        return cer__errf(rc, errstr, errstr_size, "gen: %s", ce_strerror(rc));
+        return cerx_errf(rc, errstr, errstr_size, "gen: %s", ce_strerror(rc));
     return cer_coresdk_error_event(&e, meta, out, errstr, errstr_size);
 }
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/base.h"
 #include "cerelay/catalog.h"
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -17,8 +18,7 @@
 #define CER__PRINTF(a, b)
 #endif
 
-/* Format into a caller's error buffer (NUL-terminated, truncating). Returns `err`. */
-int cer__errf(int err, char *errstr, size_t errstr_size, const char *fmt, ...) CER__PRINTF(4, 5);
+/* errstr formatting: cerx_errf (src/base/base.h). */
 
 /* ---- arena (arena.c): chunks from the core's allocator, freed all at once ---- */
 typedef struct cer__chunk cer__chunk;

@@ -237,12 +237,12 @@ int cer__jdom_parse(cer__jdom *d, const char *buf, size_t len, uint32_t max_dept
         }
     }
     if (rc == CE_ENOMEM)
-        return cer__errf(rc, errstr, errstr_size, "out of memory");
+        return cerx_errf(rc, errstr, errstr_size, "out of memory");
     if (rc == CE_EDEPTH || rc == CE_ETOOBIG)
-        return cer__errf(rc, errstr, errstr_size, "byte %zu: %s (limit %u)", r.err.off, r.cap_what,
+        return cerx_errf(rc, errstr, errstr_size, "byte %zu: %s (limit %u)", r.err.off, r.cap_what,
                          rc == CE_EDEPTH ? max_depth : max_nodes);
     if (rc)
-        return cer__errf(rc, errstr, errstr_size, "byte %zu: %s", r.err.off, r.err.what);
+        return cerx_errf(rc, errstr, errstr_size, "byte %zu: %s", r.err.off, r.err.what);
     return 0;
 }
 

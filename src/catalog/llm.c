@@ -23,7 +23,7 @@ int cer__need_strings(const char *type, char *errstr, size_t errstr_size, int n,
     for (int i = 0; i < n && !rc; i++) {
         const char *name = va_arg(ap, const char *), *v = va_arg(ap, const char *);
         if (!v || !*v)
-            rc = cer__errf(CE_EINVAL, errstr, errstr_size, "%s: %s is required", type, name);
+            rc = cerx_errf(CE_EINVAL, errstr, errstr_size, "%s: %s is required", type, name);
     }
     va_end(ap);
     return rc;
@@ -38,7 +38,7 @@ int cer__need_counts(const char *type, char *errstr, size_t errstr_size, int n, 
         const char *name = va_arg(ap, const char *);
         int64_t v = va_arg(ap, int64_t);
         if (v < 0)
-            rc = cer__errf(CE_EINVAL, errstr, errstr_size, "%s: %s must be >= 0, got %lld", type,
+            rc = cerx_errf(CE_EINVAL, errstr, errstr_size, "%s: %s must be >= 0, got %lld", type,
                            name, (long long)v);
     }
     va_end(ap);
@@ -54,7 +54,7 @@ int cer__need_amounts(const char *type, char *errstr, size_t errstr_size, int n,
         const char *name = va_arg(ap, const char *);
         double v = va_arg(ap, double);
         if (!isfinite(v) || v < 0)
-            rc = cer__errf(CE_EINVAL, errstr, errstr_size, "%s: %s must be a finite number >= 0",
+            rc = cerx_errf(CE_EINVAL, errstr, errstr_size, "%s: %s must be a finite number >= 0",
                            type, name);
     }
     va_end(ap);
@@ -66,7 +66,7 @@ int cer__finish(const char *type, cer__jw *w, const char *subject, const char *t
 {
     int rc = w->rc;
     if (rc)
-        cer__errf(rc, errstr, errstr_size, "%s: writing data: %s", type, ce_strerror(rc));
+        cerx_errf(rc, errstr, errstr_size, "%s: writing data: %s", type, ce_strerror(rc));
     else
         rc = cer__build_event(type, source_of(type), NULL, subject, time, w->b, meta, out, errstr,
                               errstr_size);
@@ -256,16 +256,16 @@ int cer_llm_inference_failed_event(const cer_llm_inference_failed *f, const cer_
                           f->request_id, "model", f->model, "last_error.provider",
                           f->last_error.provider, "last_error.code", f->last_error.code);
     if (!rc && !f->last_error.message)
-        rc = cer__errf(CE_EINVAL, errstr, errstr_size, "%s: last_error.message is required", type);
+        rc = cerx_errf(CE_EINVAL, errstr, errstr_size, "%s: last_error.message is required", type);
     if (!rc)
         rc = cer__need_counts(type, errstr, errstr_size, 1, "latency_ms", f->latency_ms);
     if (!rc && f->attempts < 1)
-        rc = cer__errf(CE_EINVAL, errstr, errstr_size, "%s: attempts must be >= 1", type);
+        rc = cerx_errf(CE_EINVAL, errstr, errstr_size, "%s: attempts must be >= 1", type);
     if (!rc && (f->n_providers_tried == 0 || !f->providers_tried))
-        rc = cer__errf(CE_EINVAL, errstr, errstr_size, "%s: providers_tried is required", type);
+        rc = cerx_errf(CE_EINVAL, errstr, errstr_size, "%s: providers_tried is required", type);
     for (size_t i = 0; !rc && i < f->n_providers_tried; i++)
         if (!f->providers_tried[i] || !*f->providers_tried[i])
-            rc = cer__errf(CE_EINVAL, errstr, errstr_size, "%s: providers_tried[%zu] is empty",
+            rc = cerx_errf(CE_EINVAL, errstr, errstr_size, "%s: providers_tried[%zu] is empty",
                            type, i);
     if (rc)
         return rc;
@@ -310,7 +310,7 @@ int cer_llm_embeddings_event(const cer_llm_embeddings *e, const cer_event_meta *
         rc = cer__need_counts(type, errstr, errstr_size, 2, "input_tokens", e->input_tokens,
                               "latency_ms", e->latency_ms);
     if (!rc && (e->count < 1 || e->dimensions < 1))
-        rc = cer__errf(CE_EINVAL, errstr, errstr_size, "%s: count and dimensions must be >= 1",
+        rc = cerx_errf(CE_EINVAL, errstr, errstr_size, "%s: count and dimensions must be >= 1",
                        type);
     if (rc)
         return rc;

@@ -25,7 +25,7 @@ static int fail(comp *c, const char *where, const char *fmt, const char *arg)
 {
     char what[256];
     snprintf(what, sizeof what, fmt, arg);
-    return cer__errf(CE_EBADVALUE, c->errstr, c->errstr_size, "%s: %s%s%s", c->label, where,
+    return cerx_errf(CE_EBADVALUE, c->errstr, c->errstr_size, "%s: %s%s%s", c->label, where,
                      *where ? ": " : "", what);
 }
 
@@ -257,6 +257,6 @@ int cer__schema_compile(cer__arena *a, const cer__jdom *d, const cer__jnode *n, 
     comp c = {a, d, label, errstr, errstr_size};
     int rc = compile(&c, n, "", out);
     if (rc == CE_ENOMEM)
-        return cer__errf(rc, errstr, errstr_size, "%s: out of memory", label);
+        return cerx_errf(rc, errstr, errstr_size, "%s: out of memory", label);
     return rc;
 }

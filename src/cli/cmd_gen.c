@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cerelay/catalog.h"
+#include "cerelay/err.h"
 #include "cli/burst.h"
 #include "cli/cli.h"
 #include "cli/dest.h"
@@ -90,7 +91,7 @@ static void on_delivery(void *opaque, int err, const char *reason)
     if (err == 0)
         g_state->delivered++;
     else
-        note_failure(g_state, reason ? reason : ce_strerror(err));
+        note_failure(g_state, reason ? reason : cer_strerror(err));
 }
 
 static void submit(gen_state *st, const ce_event *ev)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cerelay/ce.h"
+#include "cerelay/err.h"
 #include "cerelay/ce_sql.h"
 #include "cli/cli.h"
 #include "cli/dest.h"
@@ -122,7 +123,7 @@ static void on_delivery(void *opaque, int err, const char *reason)
         return;
     }
     if (rp->sink_failed++ == 0)
-        snprintf(rp->sink_error, sizeof rp->sink_error, "%s", reason ? reason : ce_strerror(err));
+        snprintf(rp->sink_error, sizeof rp->sink_error, "%s", reason ? reason : cer_strerror(err));
 }
 
 static int usage_err(const char *fmt, const char *arg)

@@ -75,5 +75,5 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "cerelay run: unexpected argument '%s'\n", argv[optind]);
         return CLI_USAGE;
     }
-    return relay_main(config, print, ack_timeout);
+    return cer__relay_main(config, print, ack_timeout);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cerelay/ce.h"
+#include "cerelay/err.h"
 #include "cli/cli.h"
 #include "cli/dest.h"
 #include "cli/evin.h"
@@ -114,7 +115,7 @@ static void on_delivery(void *opaque, int err, const char *reason)
     if (err == 0)
         st->delivered++;
     else
-        note_failure(st, reason ? reason : ce_strerror(err));
+        note_failure(st, reason ? reason : cer_strerror(err));
 }
 
 /* Submit one event, pushing back on a full queue by serving deliveries. */

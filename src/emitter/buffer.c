@@ -1,5 +1,6 @@
 /* The emitter's disk buffer and forwarder (see buffer.h). Three threads share it:
- *  - the emitter's thread appends (em_buffer_step): write, fsync, then the persisted callbacks;
+ *  - the emitter's thread appends (cer__em_buffer_step): write, fsync, then the persisted
+ * callbacks;
  *  - the forwarder thread, woken by every append, reads what is durable and submits it to the
  *    destination at once (batches form only when there is a backlog), and serves the sink's
  *    delivery reports;
@@ -142,11 +143,11 @@ static void advance(em_buffer *b, part *P)
     while (P->base < P->next && P->fin[P->base % WINDOW] != FIN_NONE) {
         uint8_t f = P->fin[P->base % WINDOW];
         P->fin[P->base % WINDOW] = FIN_NONE;
-        em_note_buffer_done(b->em,
-                            f == FIN_OK     ? 0
-                            : f == FIN_DEAD ? CER_EDEADLETTER
-                                            : CER_EDELIVERY,
-                            1);
+        cer__em_note_buffer_done(b->em,
+                                 f == FIN_OK     ? 0
+                                 : f == FIN_DEAD ? CER_EDEADLETTER
+                                                 : CER_EDELIVERY,
+                                 1);
         P->base++;
         P->dirty = true;
     }
@@ -166,7 +167,7 @@ static void on_remote(void *opaque, int err, const char *reason)
     }
     b->in_flight--;
     b->fwd_bytes -= f->bytes;
-    em_release(b->em, f->bytes);
+    cer__em_release(b->em, f->bytes);
     part *P = &b->parts[f->p];
     if (err == CER_SINK_EPURGED || f->off < P->base) { /* closing, or dropped meanwhile */
         ce_event_destroy(f->ev);
@@ -177,19 +178,19 @@ static void on_remote(void *opaque, int err, const char *reason)
     uint8_t fin = FIN_OK;
     int code = 0;
     if (err) {
-        if (em_dead_letter(b->em, f->ev, reason ? reason : "rejected") == 0) {
+        if (cer__em_dead_letter(b->em, f->ev, reason ? reason : "rejected") == 0) {
             fin = FIN_DEAD;
             code = CER_EDEADLETTER;
-            em_log_sampled(b->em, 4, "dead-lettered", reason ? reason : "?",
-                           "event at buffer %d@%lld rejected permanently (%s): dead-lettered",
-                           (int)f->p, (long long)f->off, reason ? reason : "?");
+            cer__em_log_sampled(b->em, 4, "dead-lettered", reason ? reason : "?",
+                                "event at buffer %d@%lld rejected permanently (%s): dead-lettered",
+                                (int)f->p, (long long)f->off, reason ? reason : "?");
         } else {
             fin = FIN_FAILED;
             code = CER_EDELIVERY;
-            em_log_sampled(b->em, 3, "dead-letter-failed", reason ? reason : "?",
-                           "event at buffer %d@%lld rejected (%s) and the dead-letter log "
-                           "failed: counted as failed",
-                           (int)f->p, (long long)f->off, reason ? reason : "?");
+            cer__em_log_sampled(b->em, 3, "dead-letter-failed", reason ? reason : "?",
+                                "event at buffer %d@%lld rejected (%s) and the dead-letter log "
+                                "failed: counted as failed",
+                                (int)f->p, (long long)f->off, reason ? reason : "?");
         }
     }
     P->fin[f->off % WINDOW] = fin;
@@ -204,7 +205,7 @@ static void on_remote(void *opaque, int err, const char *reason)
  * longer the forwarder's (the stale callbacks only free them). */
 static void forget_in_flight(em_buffer *b)
 {
-    em_release(b->em, b->fwd_bytes);
+    cer__em_release(b->em, b->fwd_bytes);
     b->fwd_bytes = 0;
 }
 
@@ -222,15 +223,15 @@ static void on_persisted(void *opaque, int err, const char *reason)
     em_trk *t = opaque;
     cer_emitter *em = t->em;
     if (err) {
-        em_note_persisted(em, t, err);
-        if (em_forgets_after_persist(em))
+        cer__em_note_persisted(em, t, err);
+        if (cer__em_forgets_after_persist(em))
             t->opaque = NULL; /* the caller was told through on_persisted */
-        em_finish(em, t, err, reason);
+        cer__em_finish(em, t, err, reason);
         return;
     }
     em_buffer *b = t->buf;
-    em_note_persisted(em, t, 0);
-    em_release(em, t->bytes);
+    cer__em_note_persisted(em, t, 0);
+    cer__em_release(em, t->bytes);
     pthread_mutex_lock(&b->mu);
     part *P = &b->parts[t->partition];
     if (t->offset + 1 > P->end)
@@ -240,9 +241,9 @@ static void on_persisted(void *opaque, int err, const char *reason)
     b->avg_bytes = b->avg_bytes * 0.99 + (double)t->bytes * 0.01;
     pthread_mutex_unlock(&b->mu);
     if (rc)
-        em_log_sampled(em, 3, "out-of-memory", "ack tracking",
-                       "out of memory tracking an acknowledgement");
-    em_trk_free(t);
+        cer__em_log_sampled(em, 3, "out-of-memory", "ack tracking",
+                            "out of memory tracking an acknowledgement");
+    cer__em_trk_free(t);
 }
 
 static uint64_t backlog_events(em_buffer *b)
@@ -266,7 +267,7 @@ static void drop_oldest(em_buffer *b)
     int64_t nb = P->base + k;
     for (int64_t o = P->base; o < nb; o++)
         ack_report(b, P, o, CER_EDROPPED, "dropped: disk buffer full (drop_oldest)");
-    em_note_buffer_done(b->em, CER_EDROPPED, (uint64_t)k);
+    cer__em_note_buffer_done(b->em, CER_EDROPPED, (uint64_t)k);
     memset(P->fin, 0, sizeof P->fin);
     P->base = nb;
     if (P->next < nb) {
@@ -292,9 +293,9 @@ static void drop_oldest(em_buffer *b)
         forget_in_flight(b);
     }
     P->dirty = true;
-    em_log_sampled(b->em, 4, "buffer-full", "dropped",
-                   "disk buffer full: dropped the %lld oldest events of partition %d", (long long)k,
-                   worst);
+    cer__em_log_sampled(b->em, 4, "buffer-full", "dropped",
+                        "disk buffer full: dropped the %lld oldest events of partition %d",
+                        (long long)k, worst);
 }
 
 static void append_pending(em_buffer *b, em_trk **pending)
@@ -327,7 +328,7 @@ static void append_pending(em_buffer *b, em_trk **pending)
             rc = b->wlog.ops->submit(b->wlog.s, t->ev, t, err, sizeof err);
         }
         if (rc)
-            em_finish(b->em, t, rc, err);
+            cer__em_finish(b->em, t, rc, err);
         any = true;
     }
     if (!any)
@@ -361,7 +362,7 @@ static void reset_partitions(em_buffer *b)
  * (more is ready). */
 static bool forward(em_buffer *b)
 {
-    cer_sink_handle *sink = em_sink(b->em);
+    cer_sink_handle *sink = cer__em_sink(b->em);
     if (!sink->s)
         return false;
     char err[512];
@@ -385,8 +386,8 @@ static bool forward(em_buffer *b)
                 if (rc == CER_LOG_EAGAIN)
                     break;
                 if (rc) {
-                    em_log_sampled(b->em, 3, "buffer-read", err, "disk buffer partition %d: %s", i,
-                                   err);
+                    cer__em_log_sampled(b->em, 3, "buffer-read", err,
+                                        "disk buffer partition %d: %s", i, err);
                     break;
                 }
                 off = rec.offset;
@@ -415,9 +416,9 @@ static bool forward(em_buffer *b)
                  * destination decides what it accepts (a refusal is a dead letter). */
                 ce_limits lim = {SIZE_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX};
                 if (ce_kafka_decode(&m, &lim, &ev, err, sizeof err) != 0) {
-                    em_log_sampled(b->em, 3, "buffer-skipped", "not a CloudEvent",
-                                   "disk buffer %d@%lld is not a CloudEvent (%s): skipped", i,
-                                   (long long)off, err);
+                    cer__em_log_sampled(b->em, 3, "buffer-skipped", "not a CloudEvent",
+                                        "disk buffer %d@%lld is not a CloudEvent (%s): skipped", i,
+                                        (long long)off, err);
                     free(rt.buf);
                     P->next = off + 1;
                     P->fin[off % WINDOW] = FIN_FAILED;
@@ -435,14 +436,14 @@ static bool forward(em_buffer *b)
                 P->held = ev, P->held_off = off, P->held_rt = rt;
                 break;
             }
-            *f = (fwd){b, i, off, b->gen, ev, rt, em_event_bytes(ev)};
+            *f = (fwd){b, i, off, b->gen, ev, rt, cer__em_event_bytes(ev)};
             /* Recorded before the call: a sink may report the outcome from inside submit (the
              * local-log sink appends a full batch there), and advance() only passes offsets
              * below `next`. */
             P->next = off + 1;
             b->in_flight++;
             b->fwd_bytes += f->bytes;
-            em_hold(b->em, f->bytes);
+            cer__em_hold(b->em, f->bytes);
             budget--;
             int rc =
                 rt.buf && sink->ops->submit_routed
@@ -455,7 +456,7 @@ static bool forward(em_buffer *b)
                 P->next = off;
                 b->in_flight--;
                 b->fwd_bytes -= f->bytes;
-                em_release(b->em, f->bytes);
+                cer__em_release(b->em, f->bytes);
                 free(f);
                 P->held = ev, P->held_off = off, P->held_rt = rt;
                 break;
@@ -473,7 +474,7 @@ static bool forward(em_buffer *b)
 static void *forwarder(void *arg)
 {
     em_buffer *b = arg;
-    cer_sink_handle *sink = em_sink(b->em);
+    cer_sink_handle *sink = cer__em_sink(b->em);
     char err[512];
     pthread_mutex_lock(&b->mu);
     while (!b->stop) {
@@ -488,7 +489,7 @@ static void *forwarder(void *arg)
                 b->gen++; /* callbacks from the old producer are now stale */
                 b->in_flight = 0;
                 forget_in_flight(b);
-                if (em_sink_rebuild(b->em, on_remote) > 0)
+                if (cer__em_sink_rebuild(b->em, on_remote) > 0)
                     reset_partitions(b);
             }
         }
@@ -538,8 +539,8 @@ static void commit(em_buffer *b, bool force)
     double avg = b->avg_bytes;
     pthread_mutex_unlock(&b->mu);
     if (n && cer_log_group_commit_many(b->grp, TOPIC, n, ps, os, err, sizeof err) != 0) {
-        em_log_sampled(b->em, 3, "buffer-commit", err,
-                       "disk buffer: cannot commit its position: %s", err);
+        cer__em_log_sampled(b->em, 3, "buffer-commit", err,
+                            "disk buffer: cannot commit its position: %s", err);
         pthread_mutex_lock(&b->mu);
         for (size_t k = 0; k < n; k++)
             b->parts[ps[k]].dirty = true;
@@ -556,14 +557,14 @@ static void commit(em_buffer *b, bool force)
             if (P->committed <= P->deleted_upto)
                 continue;
             if (cer_log_delete_before(b->log, TOPIC, i, P->committed, NULL, err, sizeof err) != 0)
-                em_log_sampled(b->em, 4, "buffer-delete", err,
-                               "disk buffer: cannot delete delivered segments: %s", err);
+                cer__em_log_sampled(b->em, 4, "buffer-delete", err,
+                                    "disk buffer: cannot delete delivered segments: %s", err);
             P->deleted_upto = P->committed;
         }
     }
     free(ps);
     free(os);
-    em_set_buffer_gauges(b->em, (uint64_t)((double)backlog * avg), backlog, in_flight);
+    cer__em_set_buffer_gauges(b->em, (uint64_t)((double)backlog * avg), backlog, in_flight);
 }
 
 static bool any_dirty(const em_buffer *b)
@@ -601,7 +602,7 @@ static void *committer(void *arg)
     return NULL;
 }
 
-void em_buffer_step(em_buffer *b, em_trk **pending)
+void cer__em_buffer_step(em_buffer *b, em_trk **pending)
 {
     append_pending(b, pending);
 }
@@ -620,8 +621,8 @@ static int route_key_only(void *ctx, const ce_event *ev, const char **topic, con
 
 /* ---- open/close ------------------------------------------------------------------------------ */
 
-int em_buffer_open(em_buffer **out, cer_emitter *em, const em_conf *c, char *errstr,
-                   size_t errstr_size)
+int cer__em_buffer_open(em_buffer **out, cer_emitter *em, const em_conf *c, char *errstr,
+                        size_t errstr_size)
 {
     *out = NULL;
     em_buffer *b = calloc(1, sizeof *b);
@@ -663,8 +664,8 @@ int em_buffer_open(em_buffer **out, cer_emitter *em, const em_conf *c, char *err
      * now: reading fewer partitions would strand their events. */
     int32_t have = cer_log_topic_partitions(b->log, TOPIC);
     if (have > 0 && have != b->np) {
-        em_log(em, 6, "disk buffer %s has %d partitions (buffer.partitions is %d): keeping %d",
-               c->buffer_dir, (int)have, b->np, (int)have);
+        cer__em_log(em, 6, "disk buffer %s has %d partitions (buffer.partitions is %d): keeping %d",
+                    c->buffer_dir, (int)have, b->np, (int)have);
         b->np = have;
     }
     rc = have > 0 ? 0 : cer_log_topic_create(b->log, TOPIC, b->np, why, sizeof why);
@@ -687,13 +688,13 @@ int em_buffer_open(em_buffer **out, cer_emitter *em, const em_conf *c, char *err
         if (rc == 0)
             rc = cer_log_reader_seek(P->rd, CER_LOG_SEEK_OFFSET, P->base, why, sizeof why);
         if (rc == 0 && end > P->base)
-            em_log(em, 6, "disk buffer partition %d: %lld events left by an earlier run", i,
-                   (long long)(end - P->base));
+            cer__em_log(em, 6, "disk buffer partition %d: %lld events left by an earlier run", i,
+                        (long long)(end - P->base));
     }
     for (int i = 0; rc == 0 && i < b->np; i++)
         b->parts[i].committed = b->parts[i].deleted_upto = b->parts[i].base;
     if (rc == 0)
-        rc = em_sink_open(em, on_remote, why, sizeof why);
+        rc = cer__em_sink_open(em, on_remote, why, sizeof why);
     if (rc == 0 && pthread_create(&b->fwd_th, NULL, forwarder, b) != 0)
         rc = CE_ENOMEM, snprintf(why, sizeof why, "cannot start the forwarder thread");
     b->fwd_started = rc == 0;
@@ -703,17 +704,21 @@ int em_buffer_open(em_buffer **out, cer_emitter *em, const em_conf *c, char *err
     if (rc) {
         snprintf(errstr, errstr_size, "disk buffer %s: %s", c->buffer_dir, why);
         *out = b;
-        em_buffer_close(b);
+        cer__em_buffer_close(b);
         *out = NULL;
-        return rc < 0 && rc > -100 ? rc : CE_EIO;
+        /* The disk buffer's failures come from the sink (ce codes) and the local log (its own
+         * family, -200..-299): the emitter's callers get ce codes, so every other family maps
+         * to CE_EIO, with the detail in errstr. Until 2026-12 log codes passed through as
+         * whatever ce code shared their value (CER_LOG_ELOCKED came out as CE_EDEPTH). */
+        return cer_err_family_of(rc) == CER_ERR_FAMILY_CORE ? rc : CE_EIO;
     }
     uint64_t backlog = backlog_events(b);
-    em_set_buffer_gauges(em, (uint64_t)((double)backlog * b->avg_bytes), backlog, 0);
+    cer__em_set_buffer_gauges(em, (uint64_t)((double)backlog * b->avg_bytes), backlog, 0);
     *out = b;
     return 0;
 }
 
-void em_buffer_close(em_buffer *b)
+void cer__em_buffer_close(em_buffer *b)
 {
     if (!b)
         return;
@@ -728,7 +733,7 @@ void em_buffer_close(em_buffer *b)
         pthread_join(b->commit_th, NULL);
     /* Only this thread is left; mu is held as the sink callbacks expect. */
     pthread_mutex_lock(&b->mu);
-    cer_sink_handle *sink = em_sink(b->em);
+    cer_sink_handle *sink = cer__em_sink(b->em);
     if (sink->s) {
         sink->ops->flush(sink->s, 0);
         sink->ops->poll(sink->s, 0);

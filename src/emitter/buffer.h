@@ -9,23 +9,23 @@
 
 typedef struct em_buffer em_buffer;
 
-int em_buffer_open(em_buffer **out, cer_emitter *em, const em_conf *c, char *errstr,
-                   size_t errstr_size);
+int cer__em_buffer_open(em_buffer **out, cer_emitter *em, const em_conf *c, char *errstr,
+                        size_t errstr_size);
 /* One turn of the background loop: append what is pending (unless the buffer is full and the
  * policy is block), forward from disk, serve callbacks, commit positions. Takes ownership of
  * the tracked events it appends; leaves the rest in *pending. */
-void em_buffer_step(em_buffer *b, em_trk **pending);
-void em_buffer_close(em_buffer *b);
+void cer__em_buffer_step(em_buffer *b, em_trk **pending);
+void cer__em_buffer_close(em_buffer *b);
 
 /* Shared with emitter.c. */
-int em_sink_open(cer_emitter *em, cer_delivery_cb cb, char *errstr, size_t errstr_size);
-cer_sink_handle *em_sink(cer_emitter *em);
-int em_sink_rebuild(cer_emitter *em, cer_delivery_cb cb);
-void em_finish(cer_emitter *em, em_trk *t, int err, const char *reason);
-void em_count_retry(cer_emitter *em);
-void em_note_persisted(cer_emitter *em, em_trk *t, int err);
-void em_note_buffer_done(cer_emitter *em, int err, uint64_t n);
-void em_set_buffer_gauges(cer_emitter *em, uint64_t buffer_bytes, uint64_t buffer_events,
-                          uint64_t in_flight);
+int cer__em_sink_open(cer_emitter *em, cer_delivery_cb cb, char *errstr, size_t errstr_size);
+cer_sink_handle *cer__em_sink(cer_emitter *em);
+int cer__em_sink_rebuild(cer_emitter *em, cer_delivery_cb cb);
+void cer__em_finish(cer_emitter *em, em_trk *t, int err, const char *reason);
+void cer__em_count_retry(cer_emitter *em);
+void cer__em_note_persisted(cer_emitter *em, em_trk *t, int err);
+void cer__em_note_buffer_done(cer_emitter *em, int err, uint64_t n);
+void cer__em_set_buffer_gauges(cer_emitter *em, uint64_t buffer_bytes, uint64_t buffer_events,
+                               uint64_t in_flight);
 
 #endif

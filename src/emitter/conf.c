@@ -26,7 +26,7 @@ cer_emitter_conf *cer_emitter_conf_new(void)
     return c;
 }
 
-void em_conf_free(em_conf *c)
+void cer__em_conf_free(em_conf *c)
 {
     free(c->kafka_brokers);
     free(c->kafka_topic);
@@ -50,7 +50,7 @@ void cer_emitter_conf_destroy(cer_emitter_conf *c)
 {
     if (!c)
         return;
-    em_conf_free(&c->c);
+    cer__em_conf_free(&c->c);
     free(c);
 }
 
@@ -59,7 +59,7 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-void em_conf_copy(em_conf *d, const em_conf *s)
+void cer__em_conf_copy(em_conf *d, const em_conf *s)
 {
     *d = *s;
     d->kafka_brokers = dup_or_null(s->kafka_brokers);
@@ -297,7 +297,7 @@ void cer_emitter_conf_set_router(cer_emitter_conf *conf, cer_route_fn fn, void *
     conf->c.route_ctx = ctx;
 }
 
-bool em_kafka_prop_set(const em_conf *c, const char *name)
+bool cer__em_kafka_prop_set(const em_conf *c, const char *name)
 {
     size_t n = strlen(name);
     for (int i = 0; i < c->nkafka_props; i++)
@@ -306,8 +306,8 @@ bool em_kafka_prop_set(const em_conf *c, const char *name)
     return false;
 }
 
-const cer_sink_ops *em_remote_sink(const em_conf *c, cer_sink_conf *sc, const char **props,
-                                   const char **headers, const char *extra_prop)
+const cer_sink_ops *cer__em_remote_sink(const em_conf *c, cer_sink_conf *sc, const char **props,
+                                        const char **headers, const char *extra_prop)
 {
     memset(sc, 0, sizeof *sc);
     sc->route = c->route;

@@ -37,10 +37,10 @@ struct cer_emitter {
     /* counters (under mu) */
     cer_emitter_stats st;
     uint64_t finished; /* events with a final outcome */
-    cer_ratelog *rl;   /* per-event log lines (em_log_sampled) */
+    cer_ratelog *rl;   /* per-event log lines (cer__em_log_sampled) */
 };
 
-void em_log(cer_emitter *em, int level, const char *fmt, ...)
+void cer__em_log(cer_emitter *em, int level, const char *fmt, ...)
 {
     if (!em->c.on_log)
         return;
@@ -52,8 +52,8 @@ void em_log(cer_emitter *em, int level, const char *fmt, ...)
     em->c.on_log(em->c.ctx, level, msg);
 }
 
-void em_log_sampled(cer_emitter *em, int level, const char *kind, const char *reason,
-                    const char *fmt, ...)
+void cer__em_log_sampled(cer_emitter *em, int level, const char *kind, const char *reason,
+                         const char *fmt, ...)
 {
     if (!em->c.on_log)
         return;
@@ -74,22 +74,23 @@ void em_log_sampled(cer_emitter *em, int level, const char *kind, const char *re
 /* librdkafka's lines (syslog levels; the same as the emitter's), through the log callback and
  * rate-limited per facility: a broker that stays down is one line per interval. Debug lines
  * (librdkafka's `debug` property) are not sampled. */
-void em_rdkafka_log(void *ctx, int level, const char *fac, const char *msg)
+void cer__em_rdkafka_log(void *ctx, int level, const char *fac, const char *msg)
 {
     cer_emitter *em = ctx;
     if (level >= 7)
-        em_log(em, level, "kafka: %s: %s", fac, msg);
+        cer__em_log(em, level, "kafka: %s: %s", fac, msg);
     else
-        em_log_sampled(em, level, "kafka", fac, "kafka: %s: %s", fac, msg);
+        cer__em_log_sampled(em, level, "kafka", fac, "kafka: %s: %s", fac, msg);
 }
 
 static void log_left(void *ctx, const char *kind, const char *reason, uint64_t n)
 {
-    em_log(ctx, 4, "%s %s: [%llu since the last such line]", kind, reason, (unsigned long long)n);
+    cer__em_log(ctx, 4, "%s %s: [%llu since the last such line]", kind, reason,
+                (unsigned long long)n);
 }
 
 /* Rough memory footprint of an event, for the queue cap. */
-size_t em_event_bytes(const ce_event *ev)
+size_t cer__em_event_bytes(const ce_event *ev)
 {
     size_t n = 256 + ce_event_data(ev).len, count = ce_event_attr_count(ev);
     for (size_t i = 0; i < count; i++) {
@@ -103,12 +104,12 @@ size_t em_event_bytes(const ce_event *ev)
 
 /* ---- final outcomes ----------------------------------------------------------------------- */
 
-bool em_forgets_after_persist(const cer_emitter *em)
+bool cer__em_forgets_after_persist(const cer_emitter *em)
 {
     return em->c.forget_after_persist && em->c.on_persisted;
 }
 
-void em_hold(cer_emitter *em, size_t bytes)
+void cer__em_hold(cer_emitter *em, size_t bytes)
 {
     pthread_mutex_lock(&em->mu);
     em->queue_bytes += bytes;
@@ -116,7 +117,7 @@ void em_hold(cer_emitter *em, size_t bytes)
     pthread_mutex_unlock(&em->mu);
 }
 
-void em_release(cer_emitter *em, size_t bytes)
+void cer__em_release(cer_emitter *em, size_t bytes)
 {
     pthread_mutex_lock(&em->mu);
     em->queue_bytes -= bytes < em->queue_bytes ? bytes : em->queue_bytes;
@@ -124,14 +125,14 @@ void em_release(cer_emitter *em, size_t bytes)
     pthread_mutex_unlock(&em->mu);
 }
 
-void em_trk_free(em_trk *t)
+void cer__em_trk_free(em_trk *t)
 {
     ce_event_destroy(t->ev);
     free(t->rt);
     free(t);
 }
 
-void em_finish(cer_emitter *em, em_trk *t, int err, const char *reason)
+void cer__em_finish(cer_emitter *em, em_trk *t, int err, const char *reason)
 {
     if (em->c.on_delivery)
         em->c.on_delivery(em->c.ctx, t->opaque, err, reason);
@@ -153,17 +154,17 @@ void em_finish(cer_emitter *em, em_trk *t, int err, const char *reason)
     em->finished++;
     pthread_cond_broadcast(&em->done);
     pthread_mutex_unlock(&em->mu);
-    em_trk_free(t);
+    cer__em_trk_free(t);
 }
 
-void em_count_retry(cer_emitter *em)
+void cer__em_count_retry(cer_emitter *em)
 {
     pthread_mutex_lock(&em->mu);
     em->st.retried++;
     pthread_mutex_unlock(&em->mu);
 }
 
-int em_dead_letter(cer_emitter *em, ce_event *ev, const char *reason)
+int cer__em_dead_letter(cer_emitter *em, ce_event *ev, const char *reason)
 {
     char err[512];
     int rc = 0;
@@ -182,8 +183,8 @@ int em_dead_letter(cer_emitter *em, ce_event *ev, const char *reason)
         sc.fsync = "always";
         em->dlq.ops = &cer_sink_log;
         if (rc == 0 && em->dlq.ops->open(&em->dlq.s, &sc, err, sizeof err) != 0) {
-            em_log_sampled(em, 3, "dead-letter-open", dir, "cannot open the dead-letter log %s: %s",
-                           dir, err);
+            cer__em_log_sampled(em, 3, "dead-letter-open", dir,
+                                "cannot open the dead-letter log %s: %s", dir, err);
             em->dlq.s = NULL;
             rc = CE_EIO;
         }
@@ -203,11 +204,11 @@ int em_dead_letter(cer_emitter *em, ce_event *ev, const char *reason)
 static void finish_rejected(cer_emitter *em, em_trk *t, const char *reason)
 {
     reason = reason ? reason : "rejected";
-    int rc = em_dead_letter(em, t->ev, reason);
+    int rc = cer__em_dead_letter(em, t->ev, reason);
     if (rc == 0)
-        em_log_sampled(em, 4, "dead-lettered", reason,
-                       "event rejected permanently (%s): dead-lettered", reason);
-    em_finish(em, t, rc == 0 ? CER_EDEADLETTER : CER_EREJECTED, reason);
+        cer__em_log_sampled(em, 4, "dead-lettered", reason,
+                            "event rejected permanently (%s): dead-lettered", reason);
+    cer__em_finish(em, t, rc == 0 ? CER_EDEADLETTER : CER_EREJECTED, reason);
 }
 
 /* Delivery callback of the remote sink (memory mode; buffer.c has its own). */
@@ -223,48 +224,48 @@ static void on_remote(void *opaque, int err, const char *reason)
         else
             em->retry_head = t;
         em->retry_tail = t;
-        em_count_retry(em);
+        cer__em_count_retry(em);
         return;
     }
     if (err == CER_SINK_EREJECTED)
         finish_rejected(em, t, reason);
     else
-        em_finish(em, t, err ? CER_EDELIVERY : 0, reason);
+        cer__em_finish(em, t, err ? CER_EDELIVERY : 0, reason);
 }
 
 /* ---- the remote sink ---------------------------------------------------------------------- */
 
-int em_sink_open(cer_emitter *em, cer_delivery_cb cb, char *errstr, size_t errstr_size)
+int cer__em_sink_open(cer_emitter *em, cer_delivery_cb cb, char *errstr, size_t errstr_size)
 {
     cer_sink_conf sc;
-    em->sink.ops = em_remote_sink(&em->c, &sc, em->props, em->headers, em->kafka_qkb);
+    em->sink.ops = cer__em_remote_sink(&em->c, &sc, em->props, em->headers, em->kafka_qkb);
     sc.on_delivery = cb;
-    sc.on_log = em_rdkafka_log;
+    sc.on_log = cer__em_rdkafka_log;
     sc.log_ctx = em;
     return em->sink.ops->open(&em->sink.s, &sc, errstr, errstr_size);
 }
 
-cer_sink_handle *em_sink(cer_emitter *em)
+cer_sink_handle *cer__em_sink(cer_emitter *em)
 {
     return &em->sink;
 }
 
 /* Rebuild the sink after a fatal error. Its unsent events come back through the callback as
  * purged and are resubmitted in order. */
-int em_sink_rebuild(cer_emitter *em, cer_delivery_cb cb)
+int cer__em_sink_rebuild(cer_emitter *em, cer_delivery_cb cb)
 {
     char why[512];
     if (!em->sink.ops->fatal || !em->sink.ops->fatal(em->sink.s, why, sizeof why))
         return 0;
-    em_log(em, 3, "rebuilding the producer: %s", why);
+    cer__em_log(em, 3, "rebuilding the producer: %s", why);
     em->sink.ops->close(em->sink.s);
     em->sink.s = NULL;
     pthread_mutex_lock(&em->mu);
     em->st.producer_rebuilds++;
     pthread_mutex_unlock(&em->mu);
-    int rc = em_sink_open(em, cb, why, sizeof why);
+    int rc = cer__em_sink_open(em, cb, why, sizeof why);
     if (rc)
-        em_log(em, 3, "cannot reopen the producer: %s", why);
+        cer__em_log(em, 3, "cannot reopen the producer: %s", why);
     return rc ? rc : 1;
 }
 
@@ -286,7 +287,7 @@ static int em_submit(cer_emitter *em, em_trk *t)
         return 0;
     }
     if (rc) {
-        em_finish(em, t, CER_EDELIVERY, err);
+        cer__em_finish(em, t, CER_EDELIVERY, err);
         return 0;
     }
     pthread_mutex_lock(&em->mu);
@@ -358,7 +359,7 @@ static void *run(void *arg)
             cer_sink_kafka_test_fatal(em->sink.s);
         }
         if (em->buf) {
-            em_buffer_step(em->buf, &pending);
+            cer__em_buffer_step(em->buf, &pending);
         } else {
             pump_memory(em, &pending);
             if (em->sink.s)
@@ -370,13 +371,14 @@ static void *run(void *arg)
                 em->last_send_ns = now;
             }
             if (em->sink.s)
-                em_sink_rebuild(em, on_remote);
+                cer__em_sink_rebuild(em, on_remote);
         }
         if (stop) {
             /* destroy() already waited for the drain timeout: what is left now fails */
             while (pending) {
                 em_trk *n = pending->next;
-                em_finish(em, pending, CER_EDELIVERY, "emitter closed before the event was sent");
+                cer__em_finish(em, pending, CER_EDELIVERY,
+                               "emitter closed before the event was sent");
                 pending = n;
             }
             break;
@@ -414,12 +416,13 @@ int cer_emitter_new(cer_emitter **out, const cer_emitter_conf *conf, char *errst
     cer_emitter *em = calloc(1, sizeof *em);
     if (!em)
         return CE_ENOMEM;
-    em_conf_copy(&em->c, c);
+    cer__em_conf_copy(&em->c, c);
     em->rl = cer_ratelog_new(em->c.log_sample_ms);
     /* Memory stays under queue.max_bytes: the events the emitter holds, plus librdkafka's copy
      * of those it was given, capped at a quarter unless the user set the producer's cap. */
     em->cap = em->c.queue_max;
-    if (em->c.binding == BIND_KAFKA && !em_kafka_prop_set(&em->c, "queue.buffering.max.kbytes")) {
+    if (em->c.binding == BIND_KAFKA &&
+        !cer__em_kafka_prop_set(&em->c, "queue.buffering.max.kbytes")) {
         uint64_t kb = em->c.queue_max / 4 / 1024;
         kb = kb < 1024 ? 1024 : kb;
         snprintf(em->kafka_qkb, sizeof em->kafka_qkb, "queue.buffering.max.kbytes=%llu",
@@ -433,19 +436,19 @@ int cer_emitter_new(cer_emitter **out, const cer_emitter_conf *conf, char *errst
     pthread_cond_init(&em->done, NULL);
     int rc;
     if (em->c.disk)
-        rc = em_buffer_open(&em->buf, em, &em->c, errstr, errstr_size);
+        rc = cer__em_buffer_open(&em->buf, em, &em->c, errstr, errstr_size);
     else
-        rc = em_sink_open(em, on_remote, errstr, errstr_size);
+        rc = cer__em_sink_open(em, on_remote, errstr, errstr_size);
     if (rc == 0 && pthread_create(&em->thread, NULL, run, em) != 0) {
         snprintf(errstr, errstr_size, "emitter: cannot start the background thread");
         rc = CE_ENOMEM;
     }
     if (rc) {
         if (em->buf)
-            em_buffer_close(em->buf);
+            cer__em_buffer_close(em->buf);
         if (em->sink.s)
             em->sink.ops->close(em->sink.s);
-        em_conf_free(&em->c);
+        cer__em_conf_free(&em->c);
         cer_ratelog_destroy(em->rl);
         free(em);
         return rc;
@@ -494,7 +497,7 @@ int cer_emitter_emit_batch_routed(cer_emitter *em, const ce_event *const *evs, s
             snprintf(errstr, errstr_size, "event %zu: %s", i, why);
             return rc;
         }
-        total += em_event_bytes(evs[i]);
+        total += cer__em_event_bytes(evs[i]);
     }
     pthread_mutex_lock(&em->mu);
     int full = em->queue_bytes + total > em->cap, closing = em->closing;
@@ -517,10 +520,10 @@ int cer_emitter_emit_batch_routed(cer_emitter *em, const ce_event *const *evs, s
             t->ev = copy;
         if (!copy || copy_route(t, topics, keys, i) != 0) {
             if (t)
-                em_trk_free(t);
+                cer__em_trk_free(t);
             while (head) {
                 em_trk *nx = head->next;
-                em_trk_free(head);
+                cer__em_trk_free(head);
                 head = nx;
             }
             snprintf(errstr, errstr_size, "out of memory");
@@ -528,9 +531,9 @@ int cer_emitter_emit_batch_routed(cer_emitter *em, const ce_event *const *evs, s
         }
         t->em = em;
         t->opaque = opaques ? opaques[i] : NULL;
-        t->bytes += em_event_bytes(evs[i]);
+        t->bytes += cer__em_event_bytes(evs[i]);
         t->partition = -1;
-        total += t->bytes - em_event_bytes(evs[i]); /* the routes count too */
+        total += t->bytes - cer__em_event_bytes(evs[i]); /* the routes count too */
         *tail = t;
         tail = &t->next;
     }
@@ -541,7 +544,7 @@ int cer_emitter_emit_batch_routed(cer_emitter *em, const ce_event *const *evs, s
         pthread_mutex_unlock(&em->mu);
         while (head) {
             em_trk *nx = head->next;
-            em_trk_free(head);
+            cer__em_trk_free(head);
             head = nx;
         }
         snprintf(errstr, errstr_size, "emitter is shutting down");
@@ -568,7 +571,7 @@ int cer_emitter_emit(cer_emitter *em, const ce_event *ev, void *opaque, char *er
     int rc = ce_event_validate(ev, errstr, errstr_size);
     if (rc)
         return rc;
-    size_t bytes = em_event_bytes(ev);
+    size_t bytes = cer__em_event_bytes(ev);
     pthread_mutex_lock(&em->mu);
     if (em->closing) {
         pthread_mutex_unlock(&em->mu);
@@ -609,7 +612,7 @@ int cer_emitter_emit(cer_emitter *em, const ce_event *ev, void *opaque, char *er
     return 0;
 }
 
-void em_note_persisted(cer_emitter *em, em_trk *t, int err)
+void cer__em_note_persisted(cer_emitter *em, em_trk *t, int err)
 {
     if (em->c.on_persisted)
         em->c.on_persisted(em->c.ctx, t->opaque, err);
@@ -620,7 +623,7 @@ void em_note_persisted(cer_emitter *em, em_trk *t, int err)
     }
 }
 
-void em_note_buffer_done(cer_emitter *em, int err, uint64_t n)
+void cer__em_note_buffer_done(cer_emitter *em, int err, uint64_t n)
 {
     pthread_mutex_lock(&em->mu);
     if (err == 0)
@@ -638,8 +641,8 @@ void em_note_buffer_done(cer_emitter *em, int err, uint64_t n)
     pthread_mutex_unlock(&em->mu);
 }
 
-void em_set_buffer_gauges(cer_emitter *em, uint64_t buffer_bytes, uint64_t buffer_events,
-                          uint64_t in_flight)
+void cer__em_set_buffer_gauges(cer_emitter *em, uint64_t buffer_bytes, uint64_t buffer_events,
+                               uint64_t in_flight)
 {
     pthread_mutex_lock(&em->mu);
     em->st.buffer_bytes = buffer_bytes;
@@ -703,25 +706,26 @@ void cer_emitter_destroy(cer_emitter *em, int drain_timeout_ms)
     pthread_mutex_unlock(&em->mu);
     while (left) {
         em_trk *n = left->next;
-        em_finish(em, left, CER_EDELIVERY, "emitter closed before the event was sent");
+        cer__em_finish(em, left, CER_EDELIVERY, "emitter closed before the event was sent");
         left = n;
     }
     if (em->thread_started)
         pthread_join(em->thread, NULL);
     if (em->buf)
-        em_buffer_close(em->buf);
+        cer__em_buffer_close(em->buf);
     if (em->sink.s)
         em->sink.ops->close(em->sink.s); /* reports what is still in flight as purged */
     while (em->retry_head) {
         em_trk *n = em->retry_head->next;
-        em_finish(em, em->retry_head, CER_EDELIVERY, "emitter closed before the event was sent");
+        cer__em_finish(em, em->retry_head, CER_EDELIVERY,
+                       "emitter closed before the event was sent");
         em->retry_head = n;
     }
     if (em->dlq.s)
         em->dlq.ops->close(em->dlq.s);
     cer_ratelog_flush(em->rl, log_left, em); /* what happened since the last lines */
     cer_ratelog_destroy(em->rl);
-    em_conf_free(&em->c);
+    cer__em_conf_free(&em->c);
     pthread_mutex_destroy(&em->dlq_mu);
     pthread_cond_destroy(&em->wake);
     pthread_cond_destroy(&em->done);

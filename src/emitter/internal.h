@@ -71,40 +71,41 @@ typedef struct em_trk {
 /* The record header through which the disk buffer remembers a rendered destination topic. */
 #define EM_ROUTE_HEADER "cerelay_route_topic"
 /* Free a tracked event (its copy and route). */
-void em_trk_free(em_trk *t);
+void cer__em_trk_free(em_trk *t);
 
-void em_conf_copy(em_conf *dst, const em_conf *src);
-void em_conf_free(em_conf *c);
+void cer__em_conf_copy(em_conf *dst, const em_conf *src);
+void cer__em_conf_free(em_conf *c);
 /* Fill a sink configuration for the remote destination; strings borrow from `c`. */
 /* `extra_prop` (may be NULL or "") is one more librdkafka "name=value" applied before the
  * user's properties. props must have room for EM_MAX_PROPS + 3 entries. */
-const cer_sink_ops *em_remote_sink(const em_conf *c, cer_sink_conf *sc, const char **props,
-                                   const char **headers, const char *extra_prop);
+const cer_sink_ops *cer__em_remote_sink(const em_conf *c, cer_sink_conf *sc, const char **props,
+                                        const char **headers, const char *extra_prop);
 /* Did the user set librdkafka property `name` (kafka.<name>)? */
-bool em_kafka_prop_set(const em_conf *c, const char *name);
+bool cer__em_kafka_prop_set(const em_conf *c, const char *name);
 /* Write `ev` (modified: deadletterreason is set) to the dead-letter log: dead_letter.dir, else
  * buffer.dir/dead-letter with the disk buffer. Returns 0 once it is stored (fsynced),
  * CE_EINVAL when none is configured, CE_EIO. Thread-safe. */
-int em_dead_letter(cer_emitter *em, ce_event *ev, const char *reason);
-bool em_forgets_after_persist(const cer_emitter *em);
+int cer__em_dead_letter(cer_emitter *em, ce_event *ev, const char *reason);
+bool cer__em_forgets_after_persist(const cer_emitter *em);
 /* Rough memory footprint of an event (what the caps count). */
-size_t em_event_bytes(const ce_event *ev);
+size_t cer__em_event_bytes(const ce_event *ev);
 /* Bytes held in memory again (the disk buffer's forwarder, for events it has in flight). */
-void em_hold(cer_emitter *em, size_t bytes);
+void cer__em_hold(cer_emitter *em, size_t bytes);
 /* Bytes of an event no longer held in memory (persisted to the disk buffer). */
-void em_release(cer_emitter *em, size_t bytes);
+void cer__em_release(cer_emitter *em, size_t bytes);
 
 /* Tests only: make the Kafka producer raise a fatal error on the background thread's next
  * turn (the emitter must rebuild it without losing events). */
 void cer__emitter_test_fatal(cer_emitter *em);
 
 /* Messages through the configured log callback. */
-void em_log(cer_emitter *em, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void cer__em_log(cer_emitter *em, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* librdkafka's log lines (cer_sink_conf.on_log), rate-limited per facility. */
-void em_rdkafka_log(void *ctx, int level, const char *fac, const char *msg);
+void cer__em_rdkafka_log(void *ctx, int level, const char *fac, const char *msg);
 /* A line that may repeat per event: at most one per (kind, reason) per log.sample_interval_ms,
  * with the number of occurrences since the last one appended (sink/ratelog.h). Thread-safe. */
-void em_log_sampled(cer_emitter *em, int level, const char *kind, const char *reason,
-                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void cer__em_log_sampled(cer_emitter *em, int level, const char *kind, const char *reason,
+                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #endif

@@ -9,21 +9,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "base/base.h"
 #include "ce/internal.h"
 #include "gov/mask.h"
-
-static int errf(int rc, char *errstr, size_t errstr_size, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int errf(int rc, char *errstr, size_t errstr_size, const char *fmt, ...)
-{
-    if (errstr && errstr_size) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(errstr, errstr_size, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
 
 /* ---- HMAC ----------------------------------------------------------------------------------- */
 
@@ -139,19 +127,19 @@ static int compile_rule(cer__mask_rule *r, const cer_config_mask_rule *c, size_t
 {
     char tag[96];
     if (!c->name || !*c->name)
-        return errf(CE_EINVAL, errstr, errstr_size, "masking.rules[%zu]: name missing", i);
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "masking.rules[%zu]: name missing", i);
     snprintf(tag, sizeof tag, "rule '%.64s'", c->name);
     const char *p = c->path;
     if (!p || !*p)
-        return errf(CE_EINVAL, errstr, errstr_size, "%s: path missing", tag);
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "%s: path missing", tag);
     if (c->action < CER_CONFIG_MASK_REDACT || c->action > CER_CONFIG_MASK_DROP)
-        return errf(CE_EINVAL, errstr, errstr_size, "%s: unknown action %d", tag, c->action);
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "%s: unknown action %d", tag, c->action);
     if (c->action == CER_CONFIG_MASK_HASH && !have_key)
-        return errf(CE_EINVAL, errstr, errstr_size, "%s: action hash needs masking.key", tag);
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "%s: action hash needs masking.key", tag);
     if (c->action == CER_CONFIG_MASK_TRUNCATE && c->length < 1)
-        return errf(CE_EINVAL, errstr, errstr_size, "%s: truncate needs length >= 1", tag);
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "%s: truncate needs length >= 1", tag);
     if (c->action == CER_CONFIG_MASK_HASH && c->length < 0)
-        return errf(CE_EINVAL, errstr, errstr_size, "%s: hash length must be >= 0", tag);
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "%s: hash length must be >= 0", tag);
 
     size_t nlen = strlen(c->name), plen = strlen(p), nseg = 0;
     int target;
@@ -160,35 +148,36 @@ static int compile_rule(cer__mask_rule *r, const cer_config_mask_rule *c, size_t
     } else if (strncmp(p, "/ext/", 5) == 0) {
         target = CER__MASK_EXT;
         if (ce_check_name(p + 5, plen - 5, NULL, 0))
-            return errf(CE_EINVAL, errstr, errstr_size,
-                        "%s: path '%.64s': not a valid extension name", tag, p);
+            return cerx_errf(CE_EINVAL, errstr, errstr_size,
+                             "%s: path '%.64s': not a valid extension name", tag, p);
         if (is_spec_name(p + 5))
-            return errf(CE_EINVAL, errstr, errstr_size, "%s: path '%.64s': %s", tag, p,
-                        strcmp(p + 5, "subject") == 0
-                            ? "write /subject"
-                            : "a CloudEvents attribute, not an extension (only /subject and "
-                              "extensions can be masked)");
+            return cerx_errf(CE_EINVAL, errstr, errstr_size, "%s: path '%.64s': %s", tag, p,
+                             strcmp(p + 5, "subject") == 0
+                                 ? "write /subject"
+                                 : "a CloudEvents attribute, not an extension (only /subject and "
+                                   "extensions can be masked)");
     } else if (strcmp(p, "/data") == 0 || strncmp(p, "/data/", 6) == 0) {
         target = CER__MASK_DATA;
         for (const char *t = p + 5; *t; t++) {
             if (*t == '/')
                 nseg++;
             if (*t == '~' && t[1] != '0' && t[1] != '1')
-                return errf(CE_EINVAL, errstr, errstr_size,
-                            "%s: path '%.64s': '~' at byte %zu: a JSON pointer escapes only ~0 "
-                            "and ~1",
-                            tag, p, (size_t)(t - p));
+                return cerx_errf(
+                    CE_EINVAL, errstr, errstr_size,
+                    "%s: path '%.64s': '~' at byte %zu: a JSON pointer escapes only ~0 "
+                    "and ~1",
+                    tag, p, (size_t)(t - p));
         }
     } else {
-        return errf(CE_EINVAL, errstr, errstr_size,
-                    "%s: path '%.64s': expected /data/<JSON pointer>, /subject or /ext/<name>", tag,
-                    p);
+        return cerx_errf(CE_EINVAL, errstr, errstr_size,
+                         "%s: path '%.64s': expected /data/<JSON pointer>, /subject or /ext/<name>",
+                         tag, p);
     }
 
     size_t size = nseg * sizeof(cer__mask_seg) + nlen + 1 + plen + 1;
     char *mem = ce__malloc(size);
     if (!mem)
-        return errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
+        return cerx_errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
     memset(r, 0, sizeof *r);
     r->mem = mem;
     r->segs = (cer__mask_seg *)(void *)mem;
@@ -240,12 +229,13 @@ cer_mask *cer_mask_new(const cer_config_masking *cfg, char *errstr, size_t errst
     if (errstr && errstr_size)
         errstr[0] = '\0';
     if (cfg->nrules && !cfg->rules) {
-        errf(CE_EINVAL, errstr, errstr_size, "masking.rules: NULL with %zu rules", cfg->nrules);
+        cerx_errf(CE_EINVAL, errstr, errstr_size, "masking.rules: NULL with %zu rules",
+                  cfg->nrules);
         return NULL;
     }
     cer_mask *m = ce__malloc(sizeof *m);
     if (!m) {
-        errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
+        cerx_errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
         return NULL;
     }
     memset(m, 0, sizeof *m);
@@ -280,7 +270,7 @@ cer_mask *cer_mask_new(const cer_config_masking *cfg, char *errstr, size_t errst
     return m;
 nomem:
     cer_mask_destroy(m);
-    errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
+    cerx_errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
     return NULL;
 }
 
@@ -493,7 +483,8 @@ static int commit(ce_event *ev, const scratch *sc, const ce_buf *data, ce_data_k
     else if (data_changed)
         rc = ce_event_set_data(ev, kind, data->ptr ? data->ptr : "", data->len, NULL, 0);
     if (rc)
-        return errf(rc, errstr, errstr_size, "data: storing the masked data: %s", ce_strerror(rc));
+        return cerx_errf(rc, errstr, errstr_size, "data: storing the masked data: %s",
+                         ce_strerror(rc));
     for (size_t k = 0; k < sc->nops; k++) {
         const attr_op *op = &sc->ops[k];
         const char *name = sc->buf.ptr + op->name_off;
@@ -503,8 +494,8 @@ static int commit(ce_event *ev, const scratch *sc, const ce_buf *data, ce_data_k
             rc = ce_event_set(ev, name, CE_TYPE_STRING, sc->buf.ptr + op->val_off, op->val_len,
                               NULL, 0);
         if (rc)
-            return errf(rc, errstr, errstr_size, "attribute '%s': storing the masked value: %s",
-                        name, ce_strerror(rc));
+            return cerx_errf(rc, errstr, errstr_size,
+                             "attribute '%s': storing the masked value: %s", name, ce_strerror(rc));
     }
     return 0;
 }
@@ -519,13 +510,13 @@ int cer_mask_apply(cer_mask *m, ce_event *ev, cer_mask_result *res, char *errstr
     if (errstr && errstr_size)
         errstr[0] = '\0';
     if (!m || !ev)
-        return errf(CE_EINVAL, errstr, errstr_size, "NULL %s", m ? "event" : "mask");
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "NULL %s", m ? "event" : "mask");
     uint32_t hits_local[16] = {0}, *rule_hits = hits_local;
     if (m->nrules > 16) {
         rule_hits = ce__malloc(m->nrules * sizeof *rule_hits);
         if (!rule_hits) {
             count(m, res, NULL, CE_ENOMEM);
-            return errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
+            return cerx_errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
         }
         memset(rule_hits, 0, m->nrules * sizeof *rule_hits);
     }
@@ -542,7 +533,7 @@ int cer_mask_apply(cer_mask *m, ce_event *ev, cer_mask_result *res, char *errstr
                             errstr, errstr_size);
     else if (kind == CE_DATA_TEXT &&
              (rc = mask_text(m, d, &data, &data_changed, &data_dropped, res, rule_hits)))
-        errf(rc, errstr, errstr_size, "data: %s", ce_strerror(rc));
+        cerx_errf(rc, errstr, errstr_size, "data: %s", ce_strerror(rc));
 
     size_t nattr = ce_event_attr_count(ev);
     for (size_t k = 0; k < nattr && !rc; k++) {
@@ -554,7 +545,7 @@ int cer_mask_apply(cer_mask *m, ce_event *ev, cer_mask_result *res, char *errstr
             continue;
         rc = mask_attr(m, name, &v, &sc, res, rule_hits);
         if (rc)
-            errf(rc, errstr, errstr_size, "attribute '%s': %s", name, ce_strerror(rc));
+            cerx_errf(rc, errstr, errstr_size, "attribute '%s': %s", name, ce_strerror(rc));
     }
     if (!rc)
         rc = commit(ev, &sc, &data, kind, data_changed, data_dropped, errstr, errstr_size);

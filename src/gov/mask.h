@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "cerelay/ce.h"
-#include "relay/config.h"
+#include "gov/config.h"
 
 /* The detectors, in the bit order of CER_CONFIG_DETECT_* (detector d is bit 1u << d). */
 typedef enum cer_mask_detector {

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "cerelay/ce.h"
-#include "relay/config.h"
+#include "gov/config.h"
 
 /* Decision-cache entries kept for OPA answers, by (type, subject). */
 #define CER_POLICY_DEFAULT_CACHE_ENTRIES 10000u

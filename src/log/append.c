@@ -110,7 +110,7 @@ static int roll(cer_log__part *p, int64_t now, char *errstr, size_t errstr_size)
     int rc =
         cer_log__grow((void **)&p->segs, &p->segcap, p->nsegs + 1, sizeof *p->segs, SIZE_MAX / 64);
     if (rc)
-        return cer_log__errf(rc, errstr, errstr_size, "%s: out of memory", p->label);
+        return cerx_errf(rc, errstr, errstr_size, "%s: out of memory", p->label);
     char err[300] = "";
     p->flushing = true;
     cer_log__index old = p->ix;
@@ -161,7 +161,7 @@ static int roll(cer_log__part *p, int64_t now, char *errstr, size_t errstr_size)
             close(ntfd);
         p->flushing = false;
         pthread_cond_broadcast(&p->cv);
-        return cer_log__errf(CER_LOG_EFAILED, errstr, errstr_size, "%s", p->failmsg);
+        return cerx_errf(CER_LOG_EFAILED, errstr, errstr_size, "%s", p->failmsg);
     }
     close(fd);
     close(ofd);
@@ -190,31 +190,31 @@ int cer_log__part_append(cer_log__part *p, const cer_log_rec *recs, size_t n, in
     const cer_log_conf *c = p->conf;
     size_t small[16], *sizes = n <= 16 ? small : cer_log__calloc(n, sizeof *sizes);
     if (!sizes)
-        return cer_log__errf(CER_LOG_ENOMEM, errstr, errstr_size, "out of memory");
+        return cerx_errf(CER_LOG_ENOMEM, errstr, errstr_size, "out of memory");
     size_t total = 0;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         int err;
         sizes[i] = cer_log__rec_size(&recs[i], (size_t)c->max_record_bytes, &err);
         if (recs[i].timestamp_ms < 0)
-            rc = cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size,
-                               "record %zu: negative timestamp %lld", i,
-                               (long long)recs[i].timestamp_ms);
+            rc = cerx_errf(CER_LOG_EINVAL, errstr, errstr_size,
+                           "record %zu: negative timestamp %lld", i,
+                           (long long)recs[i].timestamp_ms);
         else if (!sizes[i] && err == CER_LOG_ETOOBIG)
-            rc = cer_log__errf(err, errstr, errstr_size,
-                               "record %zu: encoded size exceeds max.record.bytes (%lld)", i,
-                               (long long)c->max_record_bytes);
+            rc = cerx_errf(err, errstr, errstr_size,
+                           "record %zu: encoded size exceeds max.record.bytes (%lld)", i,
+                           (long long)c->max_record_bytes);
         else if (!sizes[i])
-            rc = cer_log__errf(err, errstr, errstr_size,
-                               "record %zu: NULL pointer with non-zero length or more than "
-                               "65535 headers",
-                               i);
+            rc = cerx_errf(err, errstr, errstr_size,
+                           "record %zu: NULL pointer with non-zero length or more than "
+                           "65535 headers",
+                           i);
         total += sizes[i];
     }
     if (rc == 0 && total > (uint64_t)c->max_pending_bytes)
-        rc = cer_log__errf(CER_LOG_ETOOBIG, errstr, errstr_size,
-                           "batch of %zu bytes exceeds max.pending.bytes (%lld)", total,
-                           (long long)c->max_pending_bytes);
+        rc = cerx_errf(CER_LOG_ETOOBIG, errstr, errstr_size,
+                       "batch of %zu bytes exceeds max.pending.bytes (%lld)", total,
+                       (long long)c->max_pending_bytes);
     if (rc) {
         if (sizes != small)
             cer_log__free(sizes);
@@ -224,7 +224,7 @@ int cer_log__part_append(cer_log__part *p, const cer_log_rec *recs, size_t n, in
     pthread_mutex_lock(&p->mu);
     for (;;) {
         if (p->failed) {
-            rc = cer_log__errf(p->failed, errstr, errstr_size, "%s", p->failmsg);
+            rc = cerx_errf(p->failed, errstr, errstr_size, "%s", p->failmsg);
             goto out;
         }
         bool need_roll = p->ix.records > 0 && (p->assigned + total > (uint64_t)c->segment_bytes ||
@@ -243,7 +243,7 @@ int cer_log__part_append(cer_log__part *p, const cer_log_rec *recs, size_t n, in
                       SIZE_MAX / 32) ||
         cer_log__grow((void **)&p->ix.t, &p->ix.tcap, p->ix.tn + n, sizeof *p->ix.t,
                       SIZE_MAX / 32)) {
-        rc = cer_log__errf(CER_LOG_ENOMEM, errstr, errstr_size, "%s: out of memory", p->label);
+        rc = cerx_errf(CER_LOG_ENOMEM, errstr, errstr_size, "%s: out of memory", p->label);
         goto out;
     }
     int64_t first = p->next_offset;
@@ -264,7 +264,7 @@ int cer_log__part_append(cer_log__part *p, const cer_log_rec *recs, size_t n, in
         if ((always ? p->synced : p->written) >= end)
             break;
         if (p->failed) {
-            rc = cer_log__errf(p->failed, errstr, errstr_size, "%s", p->failmsg);
+            rc = cerx_errf(p->failed, errstr, errstr_size, "%s", p->failmsg);
             goto out;
         }
         if (p->flushing)
@@ -294,7 +294,7 @@ int cer_log__part_flush(cer_log__part *p, bool force_sync, char *errstr, size_t 
     if (!p->failed && (p->pending.len || (force_sync && p->synced < p->written)))
         cer_log__part_lead(p, force_sync);
     if (p->failed)
-        rc = cer_log__errf(p->failed, errstr, errstr_size, "%s", p->failmsg);
+        rc = cerx_errf(p->failed, errstr, errstr_size, "%s", p->failmsg);
     pthread_mutex_unlock(&p->mu);
     return rc;
 }

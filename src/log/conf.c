@@ -60,7 +60,7 @@ int cer_log_conf_set(cer_log_conf *conf, const char *key, const char *value, cha
                      size_t errstr_size)
 {
     if (!conf || !key || !value)
-        return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size, "NULL argument");
+        return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size, "NULL argument");
     if (strcmp(key, "fsync") == 0) {
         for (int i = 0; i < 3; i++) {
             if (strcmp(value, policies[i]) == 0) {
@@ -68,8 +68,8 @@ int cer_log_conf_set(cer_log_conf *conf, const char *key, const char *value, cha
                 return 0;
             }
         }
-        return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size,
-                             "fsync: \"%s\" is not one of always, interval, never", value);
+        return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size,
+                         "fsync: \"%s\" is not one of always, interval, never", value);
     }
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const conf_key *k = &keys[i];
@@ -79,13 +79,13 @@ int cer_log_conf_set(cer_log_conf *conf, const char *key, const char *value, cha
         errno = 0;
         long long v = strtoll(value, &end, 10);
         if (errno || end == value || *end || v < k->min || v > k->max)
-            return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size,
-                                 "%s: \"%s\" is not an integer in [%" PRId64 ", %" PRId64 "]", key,
-                                 value, k->min, k->max);
+            return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size,
+                             "%s: \"%s\" is not an integer in [%" PRId64 ", %" PRId64 "]", key,
+                             value, k->min, k->max);
         *field(conf, k) = v;
         return 0;
     }
-    return cer_log__errf(CER_LOG_ENOTFOUND, errstr, errstr_size, "unknown config key \"%s\"", key);
+    return cerx_errf(CER_LOG_ENOTFOUND, errstr, errstr_size, "unknown config key \"%s\"", key);
 }
 
 int cer_log_conf_get(const cer_log_conf *conf, const char *key, char *out, size_t out_size)

@@ -34,24 +34,13 @@ const char *cer_log_err_name(int err)
     return "CER_LOG_EUNKNOWN";
 }
 
-int cer_log__errf(int err, char *errstr, size_t errstr_size, const char *fmt, ...)
-{
-    if (errstr && errstr_size > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(errstr, errstr_size, fmt, ap);
-        va_end(ap);
-    }
-    return err;
-}
-
 int cer_log__errno(int e, char *errstr, size_t errstr_size, const char *what, const char *path)
 {
     char msg[128];
     /* GNU strerror_r (the project builds with _GNU_SOURCE) may return a static string. */
     const char *s = strerror_r(e, msg, sizeof msg);
     int err = e == ENOMEM ? CER_LOG_ENOMEM : CER_LOG_EIO;
-    return cer_log__errf(err, errstr, errstr_size, "%s %s: %s", what, path, s);
+    return cerx_errf(err, errstr, errstr_size, "%s %s: %s", what, path, s);
 }
 
 void cer_log__report(const cer_log_conf *conf, int level, const char *fmt, ...)

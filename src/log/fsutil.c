@@ -51,7 +51,7 @@ int cer_log__path(char *out, char *errstr, size_t errstr_size, const char *fmt, 
     int n = vsnprintf(out, CER_LOG__PATH_MAX, fmt, ap);
     va_end(ap);
     if (n < 0 || n >= CER_LOG__PATH_MAX)
-        return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size, "path too long (%d bytes)", n);
+        return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size, "path too long (%d bytes)", n);
     return 0;
 }
 
@@ -82,7 +82,7 @@ int cer_log__mkdir(const char *path, char *errstr, size_t errstr_size)
         if (stat(path, &st) != 0)
             return cer_log__errno(errno, errstr, errstr_size, "stat", path);
         if (!S_ISDIR(st.st_mode))
-            return cer_log__errf(CER_LOG_EIO, errstr, errstr_size, "%s is not a directory", path);
+            return cerx_errf(CER_LOG_EIO, errstr, errstr_size, "%s is not a directory", path);
         return 0;
     }
     return cer_log__errno(errno, errstr, errstr_size, "mkdir", path);
@@ -180,7 +180,7 @@ int cer_log__read_small(const char *path, size_t cap, char **out, size_t *len, c
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT)
-            return cer_log__errf(CER_LOG_ENOTFOUND, errstr, errstr_size, "%s does not exist", path);
+            return cerx_errf(CER_LOG_ENOTFOUND, errstr, errstr_size, "%s does not exist", path);
         return cer_log__errno(errno, errstr, errstr_size, "open", path);
     }
     struct stat st;
@@ -191,9 +191,9 @@ int cer_log__read_small(const char *path, size_t cap, char **out, size_t *len, c
     }
     if ((uint64_t)st.st_size > cap) {
         close(fd);
-        return cer_log__errf(CER_LOG_ETOOBIG, errstr, errstr_size,
-                             "%s is %lld bytes, over the %zu byte limit", path,
-                             (long long)st.st_size, cap);
+        return cerx_errf(CER_LOG_ETOOBIG, errstr, errstr_size,
+                         "%s is %lld bytes, over the %zu byte limit", path, (long long)st.st_size,
+                         cap);
     }
     char *buf = cer_log__malloc((size_t)st.st_size + 1);
     if (!buf) {
@@ -226,8 +226,8 @@ int cer_log__list_segments(const char *pdir, int64_t **out, size_t *n, char *err
     DIR *d = opendir(pdir);
     if (!d) {
         if (errno == ENOENT)
-            return cer_log__errf(CER_LOG_ENOTFOUND, errstr, errstr_size,
-                                 "partition directory %s does not exist", pdir);
+            return cerx_errf(CER_LOG_ENOTFOUND, errstr, errstr_size,
+                             "partition directory %s does not exist", pdir);
         return cer_log__errno(errno, errstr, errstr_size, "opendir", pdir);
     }
     int64_t *arr = NULL;
@@ -257,7 +257,7 @@ int cer_log__list_segments(const char *pdir, int64_t **out, size_t *n, char *err
     closedir(d);
     if (rc) {
         cer_log__free(arr);
-        return cer_log__errf(rc, errstr, errstr_size, "listing %s: out of memory", pdir);
+        return cerx_errf(rc, errstr, errstr_size, "listing %s: out of memory", pdir);
     }
     if (cnt)
         qsort(arr, cnt, sizeof *arr, cmp_i64);

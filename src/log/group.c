@@ -34,13 +34,13 @@ int cer_log_group_open(cer_log_group **out, const char *dir, const char *group, 
                        size_t errstr_size)
 {
     if (!out || !dir || !cer_log__name_valid(group))
-        return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size,
-                             "invalid group name \"%s\": use 1..%d of [A-Za-z0-9._-]",
-                             group ? group : "(null)", CER_LOG__NAME_MAX);
+        return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size,
+                         "invalid group name \"%s\": use 1..%d of [A-Za-z0-9._-]",
+                         group ? group : "(null)", CER_LOG__NAME_MAX);
     *out = NULL;
     cer_log_group *g = cer_log__calloc(1, sizeof *g);
     if (!g)
-        return cer_log__errf(CER_LOG_ENOMEM, errstr, errstr_size, "out of memory");
+        return cerx_errf(CER_LOG_ENOMEM, errstr, errstr_size, "out of memory");
     int rc = cer_log__path(g->dir, errstr, errstr_size, "%s/groups", dir);
     if (rc == 0)
         rc = cer_log__path(g->path, errstr, errstr_size, "%s/%s.offsets", g->dir, group);
@@ -85,8 +85,8 @@ static int load(cer_log_group *g, char *errstr, size_t errstr_size)
         sscanf(data + body, "crc32c %8x%c", &crc, &nl) != 2 || nl != '\n' ||
         crc != cer_log_crc32c(0, data, body)) {
         cer_log__free(data);
-        return cer_log__errf(CER_LOG_ECORRUPT, errstr, errstr_size,
-                             "group file %s fails its header or CRC32C check", g->path);
+        return cerx_errf(CER_LOG_ECORRUPT, errstr, errstr_size,
+                         "group file %s fails its header or CRC32C check", g->path);
     }
     data[body] = 0;
     char *save = NULL;
@@ -97,8 +97,8 @@ static int load(cer_log_group *g, char *errstr, size_t errstr_size)
         int part, used = 0;
         if (sscanf(line, "%lld %d %200s%n", &off, &part, e.topic, &used) != 3 || line[used] != 0 ||
             off < 0 || part < 0 || !cer_log__name_valid(e.topic)) {
-            rc = cer_log__errf(CER_LOG_ECORRUPT, errstr, errstr_size,
-                               "group file %s: malformed line \"%.80s\"", g->path, line);
+            rc = cerx_errf(CER_LOG_ECORRUPT, errstr, errstr_size,
+                           "group file %s: malformed line \"%.80s\"", g->path, line);
             break;
         }
         e.partition = part;
@@ -106,8 +106,8 @@ static int load(cer_log_group *g, char *errstr, size_t errstr_size)
         rc = cer_log__grow((void **)&g->e, &g->cap, g->n + 1, sizeof *g->e,
                            CER_LOG__MAX_GROUP_ENTRIES);
         if (rc)
-            rc = cer_log__errf(rc, errstr, errstr_size, "group file %s: %s", g->path,
-                               cer_log_strerror(rc));
+            rc = cerx_errf(rc, errstr, errstr_size, "group file %s: %s", g->path,
+                           cer_log_strerror(rc));
         else
             g->e[g->n++] = e;
     }
@@ -128,7 +128,7 @@ static int save(cer_log_group *g, char *errstr, size_t errstr_size)
     cer_log__buf b = {0};
     int rc = cer_log__buf_reserve(&b, 32 + g->n * LINE_MAX_BYTES);
     if (rc)
-        return cer_log__errf(rc, errstr, errstr_size, "out of memory");
+        return cerx_errf(rc, errstr, errstr_size, "out of memory");
     b.len = (size_t)sprintf((char *)b.ptr, "cerelay-group 1\n");
     for (size_t i = 0; i < g->n; i++)
         b.len += (size_t)sprintf((char *)b.ptr + b.len, "%" PRId64 " %d %s\n", g->e[i].offset,
@@ -152,9 +152,9 @@ static int lock_group(cer_log_group *g, int *fd, char *errstr, size_t errstr_siz
             int e = errno;
             close(*fd);
             if (e == EWOULDBLOCK)
-                return cer_log__errf(CER_LOG_ELOCKED, errstr, errstr_size,
-                                     "%s held by another process for over %d ms", g->lock_path,
-                                     LOCK_WAIT_MS);
+                return cerx_errf(CER_LOG_ELOCKED, errstr, errstr_size,
+                                 "%s held by another process for over %d ms", g->lock_path,
+                                 LOCK_WAIT_MS);
             return cer_log__errno(e, errstr, errstr_size, "flock", g->lock_path);
         }
         struct timespec ts = {0, 1000000};
@@ -168,13 +168,13 @@ int cer_log_group_commit_many(cer_log_group *g, const char *topic, size_t n,
                               size_t errstr_size)
 {
     if (!g || !cer_log__name_valid(topic) || (n && (!partitions || !next_offsets)))
-        return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size, "invalid commit (topic \"%s\")",
-                             topic ? topic : "(null)");
+        return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size, "invalid commit (topic \"%s\")",
+                         topic ? topic : "(null)");
     for (size_t i = 0; i < n; i++)
         if (partitions[i] < 0 || next_offsets[i] < 0)
-            return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size,
-                                 "invalid commit (topic \"%s\", partition %d, offset %lld)", topic,
-                                 (int)partitions[i], (long long)next_offsets[i]);
+            return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size,
+                             "invalid commit (topic \"%s\", partition %d, offset %lld)", topic,
+                             (int)partitions[i], (long long)next_offsets[i]);
     if (n == 0)
         return 0;
     int fd;
@@ -188,8 +188,8 @@ int cer_log_group_commit_many(cer_log_group *g, const char *topic, size_t n,
             rc = cer_log__grow((void **)&g->e, &g->cap, g->n + 1, sizeof *g->e,
                                CER_LOG__MAX_GROUP_ENTRIES);
             if (rc) {
-                rc = cer_log__errf(rc, errstr, errstr_size, "group %s: %s", g->path,
-                                   cer_log_strerror(rc));
+                rc = cerx_errf(rc, errstr, errstr_size, "group %s: %s", g->path,
+                               cer_log_strerror(rc));
                 break;
             }
             e = &g->e[g->n++];
@@ -208,9 +208,9 @@ int cer_log_group_commit(cer_log_group *g, const char *topic, int32_t partition,
                          int64_t next_offset, char *errstr, size_t errstr_size)
 {
     if (!g || !cer_log__name_valid(topic) || partition < 0 || next_offset < 0)
-        return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size,
-                             "invalid commit (topic \"%s\", partition %d, offset %lld)",
-                             topic ? topic : "(null)", (int)partition, (long long)next_offset);
+        return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size,
+                         "invalid commit (topic \"%s\", partition %d, offset %lld)",
+                         topic ? topic : "(null)", (int)partition, (long long)next_offset);
     return cer_log_group_commit_many(g, topic, 1, &partition, &next_offset, errstr, errstr_size);
 }
 
@@ -218,14 +218,14 @@ int cer_log_group_committed(cer_log_group *g, const char *topic, int32_t partiti
                             int64_t *next_offset, char *errstr, size_t errstr_size)
 {
     if (!g || !topic || !next_offset)
-        return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size, "NULL argument");
+        return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size, "NULL argument");
     int rc = load(g, errstr, errstr_size);
     if (rc)
         return rc;
     entry *e = find(g, topic, partition);
     if (!e)
-        return cer_log__errf(CER_LOG_ENOTFOUND, errstr, errstr_size,
-                             "group %s has no offset for %s-%d", g->path, topic, (int)partition);
+        return cerx_errf(CER_LOG_ENOTFOUND, errstr, errstr_size, "group %s has no offset for %s-%d",
+                         g->path, topic, (int)partition);
     *next_offset = e->offset;
     return 0;
 }

@@ -114,7 +114,7 @@ static int write_one(const char *pdir, const cer_log__index *ix, bool time_index
     cer_log__buf b = {0};
     int rc = cer_log__buf_reserve(&b, CER_LOG__IDX_HDR + n * esize);
     if (rc)
-        return cer_log__errf(rc, errstr, errstr_size, "index of %s: out of memory", pdir);
+        return cerx_errf(rc, errstr, errstr_size, "index of %s: out of memory", pdir);
     cer_log__index_header(b.ptr, time_index ? CER_LOG__TIDX_MAGIC : CER_LOG__OIDX_MAGIC,
                           (uint16_t)esize, ix->base, ix->sealed ? CER_LOG__IDX_SEALED : 0);
     b.len = CER_LOG__IDX_HDR;
@@ -180,7 +180,7 @@ static int load_one(const char *pdir, cer_log__index *ix, uint64_t seg_size, boo
     rc = cer_log__grow(arr, cp, n ? n : 1, time_index ? sizeof *ix->t : sizeof *ix->o,
                        SIZE_MAX / 32);
     if (rc) {
-        rc = cer_log__errf(rc, errstr, errstr_size, "loading %s: out of memory", path);
+        rc = cerx_errf(rc, errstr, errstr_size, "loading %s: out of memory", path);
         goto out;
     }
     for (size_t i = 0; i < n; i++) {

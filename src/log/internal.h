@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "base/base.h"
 #include "cerelay/log.h"
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -92,10 +93,7 @@ typedef struct cer_log__buf {
 int cer_log__buf_reserve(cer_log__buf *b, size_t extra); /* 0, ENOMEM or ETOOBIG */
 void cer_log__buf_free(cer_log__buf *b);
 
-/* ---- err.c ------------------------------------------------------------------------------- */
-/* Format into a caller's error buffer (NUL-terminated, truncating). Returns `err`. */
-int cer_log__errf(int err, char *errstr, size_t errstr_size, const char *fmt, ...)
-    CER_LOG__PRINTF(4, 5);
+/* errstr formatting: cerx_errf (src/base/base.h). */
 /* errstr = "<what> <path>: <strerror(e)>"; returns CER_LOG_EIO (or ENOMEM for ENOMEM). */
 int cer_log__errno(int e, char *errstr, size_t errstr_size, const char *what, const char *path);
 /* Deliver a report through the conf's callback, if any. */

@@ -51,9 +51,9 @@ static int take_lock(cer_log *log, char *errstr, size_t errstr_size)
             return cer_log__errno(e, errstr, errstr_size, "flock", path);
         pid[n > 0 ? n : 0] = 0;
         pid[strcspn(pid, "\n")] = 0;
-        return cer_log__errf(CER_LOG_ELOCKED, errstr, errstr_size,
-                             "log directory %s is locked by another writer (pid %s, per %s)",
-                             log->dir, pid[0] ? pid : "unknown", path);
+        return cerx_errf(CER_LOG_ELOCKED, errstr, errstr_size,
+                         "log directory %s is locked by another writer (pid %s, per %s)", log->dir,
+                         pid[0] ? pid : "unknown", path);
     }
     char pid[32];
     int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
@@ -91,8 +91,8 @@ static int topic_load(cer_log *log, const char *name, int32_t n, bool write_meta
                       size_t errstr_size)
 {
     if (log->ntopics >= CER_LOG__MAX_TOPICS)
-        return cer_log__errf(CER_LOG_ELIMIT, errstr, errstr_size, "more than %d topics",
-                             CER_LOG__MAX_TOPICS);
+        return cerx_errf(CER_LOG_ELIMIT, errstr, errstr_size, "more than %d topics",
+                         CER_LOG__MAX_TOPICS);
     int rc = cer_log__grow((void **)&log->topics, &log->tcap, log->ntopics + 1, sizeof *log->topics,
                            CER_LOG__MAX_TOPICS);
     topic *t = rc ? NULL : cer_log__calloc(1, sizeof *t);
@@ -102,7 +102,7 @@ static int topic_load(cer_log *log, const char *name, int32_t n, bool write_meta
     }
     if (!t || !t->name || !t->parts) {
         topic_free(t);
-        return cer_log__errf(CER_LOG_ENOMEM, errstr, errstr_size, "out of memory");
+        return cerx_errf(CER_LOG_ENOMEM, errstr, errstr_size, "out of memory");
     }
     t->nparts = n;
     for (int32_t i = 0; i < n && rc == 0; i++)
@@ -137,13 +137,12 @@ static int read_meta(cer_log *log, const char *name, int32_t *n, char *errstr, s
     int version = 0, parts = 0, used = 0;
     if (sscanf(data, "cerelay-topic %d\npartitions %d\n%n", &version, &parts, &used) != 2 ||
         (size_t)used != len)
-        rc = cer_log__errf(CER_LOG_ECORRUPT, errstr, errstr_size, "%s: malformed topic metadata",
-                           path);
+        rc = cerx_errf(CER_LOG_ECORRUPT, errstr, errstr_size, "%s: malformed topic metadata", path);
     else if (version != 1)
-        rc = cer_log__errf(CER_LOG_EVERSION, errstr, errstr_size, "%s: metadata version %d", path,
-                           version);
+        rc = cerx_errf(CER_LOG_EVERSION, errstr, errstr_size, "%s: metadata version %d", path,
+                       version);
     else if (parts < 1 || parts > CER_LOG__MAX_PARTITIONS)
-        rc = cer_log__errf(CER_LOG_ECORRUPT, errstr, errstr_size, "%s: %d partitions", path, parts);
+        rc = cerx_errf(CER_LOG_ECORRUPT, errstr, errstr_size, "%s: %d partitions", path, parts);
     cer_log__free(data);
     *n = parts;
     return rc;
@@ -232,11 +231,11 @@ int cer_log_open(cer_log **out, const char *dir, const cer_log_conf *conf, char 
                  size_t errstr_size)
 {
     if (!out || !dir || !*dir)
-        return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size, "NULL or empty argument");
+        return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size, "NULL or empty argument");
     *out = NULL;
     cer_log *log = cer_log__calloc(1, sizeof *log);
     if (!log)
-        return cer_log__errf(CER_LOG_ENOMEM, errstr, errstr_size, "out of memory");
+        return cerx_errf(CER_LOG_ENOMEM, errstr, errstr_size, "out of memory");
     log->lock_fd = -1;
     pthread_rwlock_init(&log->lock, NULL);
     pthread_mutex_init(&log->fmu, NULL);
@@ -284,20 +283,20 @@ int cer_log_topic_create(cer_log *log, const char *name, int32_t partitions, cha
                          size_t errstr_size)
 {
     if (!log || !cer_log__name_valid(name))
-        return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size,
-                             "invalid topic name \"%s\": use 1..%d of [A-Za-z0-9._-]",
-                             name ? name : "(null)", CER_LOG__NAME_MAX);
+        return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size,
+                         "invalid topic name \"%s\": use 1..%d of [A-Za-z0-9._-]",
+                         name ? name : "(null)", CER_LOG__NAME_MAX);
     if (partitions < 1 || partitions > CER_LOG__MAX_PARTITIONS)
-        return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size,
-                             "topic %s: partition count %d not in 1..%d", name, (int)partitions,
-                             CER_LOG__MAX_PARTITIONS);
+        return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size,
+                         "topic %s: partition count %d not in 1..%d", name, (int)partitions,
+                         CER_LOG__MAX_PARTITIONS);
     pthread_rwlock_wrlock(&log->lock);
     int rc = 0;
     topic *t = find_topic(log, name);
     if (t && t->nparts != partitions)
-        rc = cer_log__errf(CER_LOG_EEXISTS, errstr, errstr_size,
-                           "topic %s exists with %d partitions, not %d", name, (int)t->nparts,
-                           (int)partitions);
+        rc = cerx_errf(CER_LOG_EEXISTS, errstr, errstr_size,
+                       "topic %s exists with %d partitions, not %d", name, (int)t->nparts,
+                       (int)partitions);
     else if (!t)
         rc = topic_load(log, name, partitions, true, errstr, errstr_size);
     pthread_rwlock_unlock(&log->lock);
@@ -332,8 +331,8 @@ static int get_topic(cer_log *log, const char *name, bool create, topic **out, c
         pthread_rwlock_unlock(&log->lock);
     }
     if (!t)
-        return cer_log__errf(CER_LOG_ENOTFOUND, errstr, errstr_size, "no topic \"%s\"",
-                             name ? name : "(null)");
+        return cerx_errf(CER_LOG_ENOTFOUND, errstr, errstr_size, "no topic \"%s\"",
+                         name ? name : "(null)");
     *out = t;
     return 0;
 }
@@ -342,7 +341,7 @@ int cer_log_append(cer_log *log, const char *name, int32_t partition, const cer_
                    int32_t *partition_out, int64_t *offset_out, char *errstr, size_t errstr_size)
 {
     if (!log || !name || !rec)
-        return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size, "NULL argument");
+        return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size, "NULL argument");
     topic *t;
     int rc = get_topic(log, name, true, &t, errstr, errstr_size);
     if (rc)
@@ -353,9 +352,9 @@ int cer_log_append(cer_log *log, const char *name, int32_t partition, const cer_
                 ? cer_log_partition_for_key(rec->key, rec->key_len, t->nparts)
                 : (int32_t)(__atomic_fetch_add(&t->rr, 1, __ATOMIC_RELAXED) % (uint32_t)t->nparts);
     if (partition < 0 || partition >= t->nparts)
-        return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size,
-                             "topic %s has no partition %d (it has %d)", name, (int)partition,
-                             (int)t->nparts);
+        return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size,
+                         "topic %s has no partition %d (it has %d)", name, (int)partition,
+                         (int)t->nparts);
     int64_t off;
     rc = cer_log__part_append(t->parts[partition], rec, 1, &off, errstr, errstr_size);
     if (rc == 0 && partition_out)
@@ -369,15 +368,15 @@ int cer_log_append_batch(cer_log *log, const char *name, int32_t partition, cons
                          size_t n, int64_t *base_offset_out, char *errstr, size_t errstr_size)
 {
     if (!log || !name || !recs || n == 0)
-        return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size, "NULL argument or empty batch");
+        return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size, "NULL argument or empty batch");
     topic *t;
     int rc = get_topic(log, name, true, &t, errstr, errstr_size);
     if (rc)
         return rc;
     if (partition < 0 || partition >= t->nparts)
-        return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size,
-                             "topic %s has no partition %d (it has %d)", name, (int)partition,
-                             (int)t->nparts);
+        return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size,
+                         "topic %s has no partition %d (it has %d)", name, (int)partition,
+                         (int)t->nparts);
     return cer_log__part_append(t->parts[partition], recs, n, base_offset_out, errstr, errstr_size);
 }
 

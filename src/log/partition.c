@@ -60,11 +60,11 @@ static int check_header(int fd, uint64_t size, int64_t base, const char *path, i
     if (rc == 0 && hb != base)
         rc = CER_LOG_ECORRUPT;
     if (rc == CER_LOG_EVERSION)
-        return cer_log__errf(rc, errstr, errstr_size, "segment %s has format version %u", path,
-                             cer_log__get16(hdr + 4));
+        return cerx_errf(rc, errstr, errstr_size, "segment %s has format version %u", path,
+                         cer_log__get16(hdr + 4));
     if (rc)
-        return cer_log__errf(rc, errstr, errstr_size, "segment %s: file header missing or corrupt",
-                             path);
+        return cerx_errf(rc, errstr, errstr_size, "segment %s: file header missing or corrupt",
+                         path);
     return 0;
 }
 
@@ -154,7 +154,7 @@ static int load_sealed(cer_log__part *p, int64_t base, char *errstr, size_t errs
     cer_log__seginfo si = {base, size, ix.records || ix.tn ? ix.max_ts : INT64_MIN, next};
     cer_log__index_free(&ix);
     if (rc == 0 && (rc = add_sealed(p, &si)) != 0)
-        rc = cer_log__errf(rc, errstr, errstr_size, "%s: out of memory", p->label);
+        rc = cerx_errf(rc, errstr, errstr_size, "%s: out of memory", p->label);
     return rc;
 }
 
@@ -258,7 +258,7 @@ int cer_log__part_open(cer_log__part **out, const char *logdir, const char *topi
     *out = NULL;
     cer_log__part *p = cer_log__calloc(1, sizeof *p);
     if (!p)
-        return cer_log__errf(CER_LOG_ENOMEM, errstr, errstr_size, "out of memory");
+        return cerx_errf(CER_LOG_ENOMEM, errstr, errstr_size, "out of memory");
     p->conf = conf;
     p->fd = p->ofd = p->tfd = -1;
     p->pending.limit = p->spare.limit = (size_t)conf->max_pending_bytes;
@@ -299,7 +299,7 @@ int cer_log__part_open(cer_log__part **out, const char *logdir, const char *topi
             p->next_offset = p->written = p->synced = prev_end;
     }
     if (rc == 0 && (pthread_mutex_init(&p->mu, NULL) != 0 || pthread_cond_init(&p->cv, NULL))) {
-        rc = cer_log__errf(CER_LOG_ENOMEM, errstr, errstr_size, "cannot create mutex");
+        rc = cerx_errf(CER_LOG_ENOMEM, errstr, errstr_size, "cannot create mutex");
         pthread_mutex_destroy(&p->mu);
     }
     if (rc) {

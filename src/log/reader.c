@@ -158,21 +158,20 @@ static int locate(cer_log_reader *r, char *errstr, size_t errstr_size)
         cer_log__index_free(&ix);
         return 0;
     }
-    return cer_log__errf(CER_LOG_EIO, errstr, errstr_size, "%s: segments keep disappearing",
-                         r->pdir);
+    return cerx_errf(CER_LOG_EIO, errstr, errstr_size, "%s: segments keep disappearing", r->pdir);
 }
 
 int cer_log_reader_open(cer_log_reader **out, const char *dir, const char *topic, int32_t partition,
                         const cer_log_conf *conf, char *errstr, size_t errstr_size)
 {
     if (!out || !dir || !cer_log__name_valid(topic) || partition < 0)
-        return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size,
-                             "invalid reader arguments (topic \"%s\", partition %d)",
-                             topic ? topic : "(null)", (int)partition);
+        return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size,
+                         "invalid reader arguments (topic \"%s\", partition %d)",
+                         topic ? topic : "(null)", (int)partition);
     *out = NULL;
     cer_log_reader *r = cer_log__calloc(1, sizeof *r);
     if (!r)
-        return cer_log__errf(CER_LOG_ENOMEM, errstr, errstr_size, "out of memory");
+        return cerx_errf(CER_LOG_ENOMEM, errstr, errstr_size, "out of memory");
     r->fd = r->ino_fd = -1;
     r->warned_base = -1;
     if (conf)
@@ -183,8 +182,8 @@ int cer_log_reader_open(cer_log_reader **out, const char *dir, const char *topic
     int rc = cer_log__path(r->pdir, errstr, errstr_size, "%s/%s-%d", dir, topic, (int)partition);
     struct stat st;
     if (rc == 0 && stat(r->pdir, &st) != 0)
-        rc = errno == ENOENT ? cer_log__errf(CER_LOG_ENOTFOUND, errstr, errstr_size,
-                                             "partition directory %s does not exist", r->pdir)
+        rc = errno == ENOENT ? cerx_errf(CER_LOG_ENOTFOUND, errstr, errstr_size,
+                                         "partition directory %s does not exist", r->pdir)
                              : cer_log__errno(errno, errstr, errstr_size, "stat", r->pdir);
     if (rc == 0)
         rc = cer_log_reader_seek(r, CER_LOG_SEEK_EARLIEST, 0, errstr, errstr_size);
@@ -224,8 +223,8 @@ static int seek_end(cer_log_reader *r, char *errstr, size_t errstr_size)
         cer_log__cur_status st =
             cer_log__cursor_next(&r->cur, file_size(r->fd), &rec, &pos, &sz, &err);
         if (st == CER_LOG__CUR_ERR)
-            return cer_log__errf(err, errstr, errstr_size, "%s: %s", r->cur.path,
-                                 cer_log_strerror(err));
+            return cerx_errf(err, errstr, errstr_size, "%s: %s", r->cur.path,
+                             cer_log_strerror(err));
         if (st == CER_LOG__CUR_BIG)
             cer_log__cursor_skip_big(&r->cur);
         if (st == CER_LOG__CUR_END || st == CER_LOG__CUR_TAIL)
@@ -317,8 +316,8 @@ int cer_log_reader_seek(cer_log_reader *r, cer_log_whence whence, int64_t arg, c
         return 0;
     case CER_LOG_SEEK_OFFSET:
         if (arg < 0)
-            return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size, "negative offset %lld",
-                                 (long long)arg);
+            return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size, "negative offset %lld",
+                             (long long)arg);
         r->position = arg;
         return 0;
     case CER_LOG_SEEK_LATEST:
@@ -326,7 +325,7 @@ int cer_log_reader_seek(cer_log_reader *r, cer_log_whence whence, int64_t arg, c
     case CER_LOG_SEEK_TIME:
         return seek_time(r, arg, errstr, errstr_size);
     }
-    return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size, "unknown whence %d", (int)whence);
+    return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size, "unknown whence %d", (int)whence);
 }
 
 /* Sleep until the partition directory changes or `ms` pass. */
@@ -365,9 +364,9 @@ int cer_log_reader_next(cer_log_reader *r, cer_log_rec *out, int timeout_ms, cha
                         size_t errstr_size)
 {
     if (!r || !out || timeout_ms < 0 || timeout_ms > CER_LOG_MAX_WAIT_MS)
-        return cer_log__errf(CER_LOG_EINVAL, errstr, errstr_size,
-                             "invalid arguments (timeout %d ms, at most %d)", timeout_ms,
-                             CER_LOG_MAX_WAIT_MS);
+        return cerx_errf(CER_LOG_EINVAL, errstr, errstr_size,
+                         "invalid arguments (timeout %d ms, at most %d)", timeout_ms,
+                         CER_LOG_MAX_WAIT_MS);
     int64_t deadline = cer_log__mono_ms() + timeout_ms;
     for (;;) {
         int rc;
@@ -410,15 +409,15 @@ int cer_log_reader_next(cer_log_reader *r, cer_log_rec *out, int timeout_ms, cha
                 if (off < r->position)
                     continue;
                 r->position = off + 1;
-                return cer_log__errf(CER_LOG_ETOOBIG, errstr, errstr_size,
-                                     "record at offset %lld (segment %s, position %llu) is %zu "
-                                     "bytes, over max.record.bytes; skipped",
-                                     (long long)off, r->cur.path, (unsigned long long)bpos,
-                                     r->cur.big_size);
+                return cerx_errf(CER_LOG_ETOOBIG, errstr, errstr_size,
+                                 "record at offset %lld (segment %s, position %llu) is %zu "
+                                 "bytes, over max.record.bytes; skipped",
+                                 (long long)off, r->cur.path, (unsigned long long)bpos,
+                                 r->cur.big_size);
             }
             if (st == CER_LOG__CUR_ERR)
-                return cer_log__errf(err, errstr, errstr_size, "reading %s: %s", r->cur.path,
-                                     cer_log_strerror(err));
+                return cerx_errf(err, errstr, errstr_size, "reading %s: %s", r->cur.path,
+                                 cer_log_strerror(err));
             /* END or TAIL: is this segment finished? */
             if ((rc = refresh(r, errstr, errstr_size)) != 0)
                 return rc;

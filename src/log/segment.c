@@ -321,7 +321,7 @@ int cer_log__seg_scan(const char *pdir, int fd, int64_t base, const cer_log_conf
             }
             rc = cer_log__index_note(ix, off, pos, ts, (uint64_t)conf->index_interval);
             if (rc) {
-                rc = cer_log__errf(rc, errstr, errstr_size, "indexing %s: out of memory", path);
+                rc = cerx_errf(rc, errstr, errstr_size, "indexing %s: out of memory", path);
                 break;
             }
         } else if (st == CER_LOG__CUR_SKIP) {
@@ -338,8 +338,8 @@ int cer_log__seg_scan(const char *pdir, int fd, int64_t base, const cer_log_conf
             *tail_short = st == CER_LOG__CUR_TAIL && c.tail_short;
             break;
         } else {
-            rc = cer_log__errf(err, errstr, errstr_size, "scanning %s: %s", path,
-                               cer_log_strerror(err));
+            rc =
+                cerx_errf(err, errstr, errstr_size, "scanning %s: %s", path, cer_log_strerror(err));
             break;
         }
     }

@@ -32,17 +32,6 @@ void cer__otlp_free(void *p)
     ce__free(p);
 }
 
-int cer__otlp_errf(int err, char *errstr, size_t errstr_size, const char *fmt, ...)
-{
-    if (errstr && errstr_size > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(errstr, errstr_size, fmt, ap);
-        va_end(ap);
-    }
-    return err;
-}
-
 void cer__otlp_arena_init(cer__otlp_arena *a, size_t cap)
 {
     memset(a, 0, sizeof *a);

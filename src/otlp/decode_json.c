@@ -120,15 +120,15 @@ static int jerr(jdec *d, const jframe *f, size_t at, int err, const char *fmt, .
 
 static int jsyntax(jdec *d, int rc, const ce__json_err *e)
 {
-    return cer__otlp_errf(rc, d->errstr, d->errstr_size, "byte %zu: %s", e->off, e->what);
+    return cerx_errf(rc, d->errstr, d->errstr_size, "byte %zu: %s", e->off, e->what);
 }
 
 static int jnomem(jdec *d)
 {
     if (d->a->hit_cap)
-        return cer__otlp_errf(CE_ETOOBIG, d->errstr, d->errstr_size,
-                              "decoded request needs more than %zu bytes of memory", d->a->cap);
-    return cer__otlp_errf(CE_ENOMEM, d->errstr, d->errstr_size, "out of memory");
+        return cerx_errf(CE_ETOOBIG, d->errstr, d->errstr_size,
+                         "decoded request needs more than %zu bytes of memory", d->a->cap);
+    return cerx_errf(CE_ENOMEM, d->errstr, d->errstr_size, "out of memory");
 }
 
 /* What a value looks like from its first byte. */
@@ -661,8 +661,8 @@ int cer__otlp_decode_json(const ProtobufCMessageDescriptor *desc, const char *bu
     *out = NULL;
     size_t i = ce__json_ws(buf, len, 0);
     if (peek(&d, i) != J_OBJECT)
-        return cer__otlp_errf(CE_ETYPE, errstr, errstr_size,
-                              "byte %zu: expected a JSON object (%s)", i, desc->short_name);
+        return cerx_errf(CE_ETYPE, errstr, errstr_size, "byte %zu: expected a JSON object (%s)", i,
+                         desc->short_name);
     ProtobufCMessage *m = cer__otlp_arena_alloc(arena, desc->sizeof_message);
     if (!m)
         return jnomem(&d);
@@ -672,7 +672,7 @@ int cer__otlp_decode_json(const ProtobufCMessageDescriptor *desc, const char *bu
         return rc;
     i = ce__json_ws(buf, len, i);
     if (i != len)
-        return cer__otlp_errf(CE_ESYNTAX, errstr, errstr_size, "byte %zu: trailing characters", i);
+        return cerx_errf(CE_ESYNTAX, errstr, errstr_size, "byte %zu: trailing characters", i);
     *out = m;
     return 0;
 }

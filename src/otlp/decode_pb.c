@@ -258,13 +258,12 @@ int cer__otlp_decode_pb(const ProtobufCMessageDescriptor *desc, const uint8_t *b
     ProtobufCMessage *m = protobuf_c_message_unpack(desc, &al, len, buf);
     if (!m) {
         if (arena->hit_cap)
-            return cer__otlp_errf(CE_ETOOBIG, errstr, errstr_size,
-                                  "decoded request needs more than %zu bytes of memory",
-                                  arena->cap);
+            return cerx_errf(CE_ETOOBIG, errstr, errstr_size,
+                             "decoded request needs more than %zu bytes of memory", arena->cap);
         if (arena->oom)
-            return cer__otlp_errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
-        return cer__otlp_errf(CE_ESYNTAX, errstr, errstr_size, "protobuf-c rejected the %s message",
-                              desc->short_name);
+            return cerx_errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
+        return cerx_errf(CE_ESYNTAX, errstr, errstr_size, "protobuf-c rejected the %s message",
+                         desc->short_name);
     }
     *out = m;
     return 0;

@@ -25,7 +25,7 @@ int cer_otlp_gunzip(const void *in, size_t len, size_t max_out, ce_buf *out, cha
                     size_t errstr_size)
 {
     if ((!in && len) || !out)
-        return cer__otlp_errf(CE_EINVAL, errstr, errstr_size, "NULL argument");
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "NULL argument");
     if (max_out == 0)
         max_out = CER_OTLP_DEFAULT_MAX_DECODED_BYTES;
     z_stream zs;
@@ -33,7 +33,7 @@ int cer_otlp_gunzip(const void *in, size_t len, size_t max_out, ce_buf *out, cha
     zs.zalloc = z_alloc;
     zs.zfree = z_free;
     if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
-        return cer__otlp_errf(CE_ENOMEM, errstr, errstr_size, "gzip: cannot initialise zlib");
+        return cerx_errf(CE_ENOMEM, errstr, errstr_size, "gzip: cannot initialise zlib");
     const size_t start = out->len;
     const unsigned char *src = in;
     size_t src_left = len, produced = 0;
@@ -45,7 +45,7 @@ int cer_otlp_gunzip(const void *in, size_t len, size_t max_out, ce_buf *out, cha
             room = GZIP_STEP;
         rc = ce_buf_reserve(out, room);
         if (rc) {
-            cer__otlp_errf(rc, errstr, errstr_size, "gzip: %s", ce_strerror(rc));
+            cerx_errf(rc, errstr, errstr_size, "gzip: %s", ce_strerror(rc));
             break;
         }
         uInt in_chunk = src_left > UINT_MAX ? UINT_MAX : (uInt)src_left;
@@ -60,8 +60,8 @@ int cer_otlp_gunzip(const void *in, size_t len, size_t max_out, ce_buf *out, cha
         out->len += made;
         produced += made;
         if (produced > max_out) {
-            rc = cer__otlp_errf(CE_ETOOBIG, errstr, errstr_size,
-                                "gzip: decompressed body exceeds %zu bytes", max_out);
+            rc = cerx_errf(CE_ETOOBIG, errstr, errstr_size,
+                           "gzip: decompressed body exceeds %zu bytes", max_out);
             break;
         }
         if (zr == Z_STREAM_END) {
@@ -72,23 +72,22 @@ int cer_otlp_gunzip(const void *in, size_t len, size_t max_out, ce_buf *out, cha
                 inflateReset(&zs);
                 continue;
             }
-            rc =
-                cer__otlp_errf(CE_ESYNTAX, errstr, errstr_size,
-                               "gzip: trailing bytes after the stream at byte %zu", len - src_left);
+            rc = cerx_errf(CE_ESYNTAX, errstr, errstr_size,
+                           "gzip: trailing bytes after the stream at byte %zu", len - src_left);
             break;
         }
         if (zr == Z_MEM_ERROR) {
-            rc = cer__otlp_errf(CE_ENOMEM, errstr, errstr_size, "gzip: out of memory");
+            rc = cerx_errf(CE_ENOMEM, errstr, errstr_size, "gzip: out of memory");
             break;
         }
         if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT || zr == Z_STREAM_ERROR) {
-            rc = cer__otlp_errf(CE_ESYNTAX, errstr, errstr_size, "gzip: corrupt data (%s)",
-                                zs.msg ? zs.msg : "invalid stream");
+            rc = cerx_errf(CE_ESYNTAX, errstr, errstr_size, "gzip: corrupt data (%s)",
+                           zs.msg ? zs.msg : "invalid stream");
             break;
         }
         if (used_in == 0 && made == 0 && src_left == 0) {
-            rc = cer__otlp_errf(CE_ESYNTAX, errstr, errstr_size,
-                                "gzip: truncated stream (%zu bytes in)", len);
+            rc = cerx_errf(CE_ESYNTAX, errstr, errstr_size, "gzip: truncated stream (%zu bytes in)",
+                           len);
             break;
         }
     }

@@ -10,6 +10,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "base/base.h"
 #include "cerelay/otlp.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
@@ -61,9 +62,7 @@ ProtobufCAllocator cer__otlp_arena_allocator(cer__otlp_arena *a);
 void *cer__otlp_malloc(size_t n);
 void cer__otlp_free(void *p);
 
-/* errstr formatting: NUL-terminated, truncating; returns err. */
-int cer__otlp_errf(int err, char *errstr, size_t errstr_size, const char *fmt, ...)
-    CER__OTLP_PRINTF(4, 5);
+/* errstr formatting: cerx_errf (src/base/base.h). */
 
 /* ---- request.c ---- */
 struct cer_otlp_request {

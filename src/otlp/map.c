@@ -385,8 +385,7 @@ static int check_conf_str(const char *v, const char *field, ce_type t, char *err
 {
     char e[200];
     if (v && (!*v || ce_check_value(t, v, strlen(v), e, sizeof e)))
-        return cer__otlp_errf(CE_EINVAL, errstr, errstr_size, "conf.%s: %s", field,
-                              *v ? e : "empty");
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "conf.%s: %s", field, *v ? e : "empty");
     return 0;
 }
 
@@ -399,7 +398,7 @@ int cer_otlp_map(const cer_otlp_request *r, const cer_otlp_map_conf *conf,
         stats = &local;
     memset(stats, 0, sizeof *stats);
     if (!r || !on_event)
-        return cer__otlp_errf(CE_EINVAL, errstr, errstr_size, "NULL request or on_event");
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "NULL request or on_event");
     cer__otlp_mapper m;
     memset(&m, 0, sizeof m);
     if (conf)
@@ -407,11 +406,11 @@ int cer_otlp_map(const cer_otlp_request *r, const cer_otlp_map_conf *conf,
     cer_otlp_map_conf *c = &m.conf;
     if (c->spans != CER_OTLP_SPANS_GENAI && c->spans != CER_OTLP_SPANS_ALL &&
         c->spans != CER_OTLP_SPANS_NONE)
-        return cer__otlp_errf(CE_EINVAL, errstr, errstr_size, "conf.spans: unknown mode %d",
-                              (int)c->spans);
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "conf.spans: unknown mode %d",
+                         (int)c->spans);
     if (c->id_mode != CER_OTLP_ID_UUID7 && c->id_mode != CER_OTLP_ID_DETERMINISTIC)
-        return cer__otlp_errf(CE_EINVAL, errstr, errstr_size, "conf.id_mode: unknown mode %d",
-                              (int)c->id_mode);
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "conf.id_mode: unknown mode %d",
+                         (int)c->id_mode);
     if (!c->default_source)
         c->default_source = CER_OTLP_DEFAULT_SOURCE;
     if (!c->log_type)
@@ -446,10 +445,10 @@ int cer_otlp_map(const cer_otlp_request *r, const cer_otlp_map_conf *conf,
     m.data.cap_limit = c->max_event_bytes;
     m.ev = ce_event_new();
     if (!m.ev)
-        return cer__otlp_errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
+        return cerx_errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
     rc = r->sig == CER_OTLP_LOGS ? map_logs(&m, r->logs) : map_traces(&m, r->traces);
     if (m.oom)
-        cer__otlp_errf(rc, errstr, errstr_size, "out of memory");
+        cerx_errf(rc, errstr, errstr_size, "out of memory");
     else if (errstr && errstr_size)
         errstr[0] = 0;
     ce_event_destroy(m.ev);

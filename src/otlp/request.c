@@ -34,25 +34,25 @@ int cer_otlp_decode(cer_otlp_signal sig, cer_otlp_encoding enc, const void *body
                     size_t errstr_size)
 {
     if (!out)
-        return cer__otlp_errf(CE_EINVAL, errstr, errstr_size, "NULL out");
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "NULL out");
     *out = NULL;
     if (!body && len)
-        return cer__otlp_errf(CE_EINVAL, errstr, errstr_size, "NULL body");
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "NULL body");
     if (sig != CER_OTLP_LOGS && sig != CER_OTLP_TRACES)
-        return cer__otlp_errf(CE_EINVAL, errstr, errstr_size, "unknown signal %d", (int)sig);
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "unknown signal %d", (int)sig);
     if (enc != CER_OTLP_PROTOBUF && enc != CER_OTLP_JSON)
-        return cer__otlp_errf(CE_EINVAL, errstr, errstr_size, "unknown encoding %d", (int)enc);
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "unknown encoding %d", (int)enc);
     cer_otlp_request *r = cer__otlp_malloc(sizeof *r);
     if (!r)
-        return cer__otlp_errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
+        return cerx_errf(CE_ENOMEM, errstr, errstr_size, "out of memory");
     memset(r, 0, sizeof *r);
     r->sig = sig;
     cer__otlp_limits_resolve(lim, &r->lim);
     if (len > r->lim.max_decoded_bytes) {
         size_t cap = r->lim.max_decoded_bytes;
         cer__otlp_free(r);
-        return cer__otlp_errf(CE_ETOOBIG, errstr, errstr_size,
-                              "body of %zu bytes exceeds the %zu-byte limit", len, cap);
+        return cerx_errf(CE_ETOOBIG, errstr, errstr_size,
+                         "body of %zu bytes exceeds the %zu-byte limit", len, cap);
     }
     cer__otlp_arena_init(&r->arena, r->lim.max_memory_bytes);
     const ProtobufCMessageDescriptor *desc =
@@ -105,32 +105,31 @@ int cer_otlp_decode_http(cer_otlp_signal sig, const char *content_type,
                          cer_otlp_encoding *enc_out, char *errstr, size_t errstr_size)
 {
     if (!out)
-        return cer__otlp_errf(CE_EINVAL, errstr, errstr_size, "NULL out");
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "NULL out");
     *out = NULL;
     cer_otlp_limits l;
     cer__otlp_limits_resolve(lim, &l);
     if (len > l.max_body_bytes)
-        return cer__otlp_errf(CE_ETOOBIG, errstr, errstr_size,
-                              "body of %zu bytes exceeds the %zu-byte limit", len,
-                              l.max_body_bytes);
+        return cerx_errf(CE_ETOOBIG, errstr, errstr_size,
+                         "body of %zu bytes exceeds the %zu-byte limit", len, l.max_body_bytes);
     cer_otlp_encoding enc;
     if (content_type && media_is(content_type, "application/x-protobuf"))
         enc = CER_OTLP_PROTOBUF;
     else if (content_type && media_is(content_type, "application/json"))
         enc = CER_OTLP_JSON;
     else
-        return cer__otlp_errf(CE_EUNSUPPORTED, errstr, errstr_size,
-                              "Content-Type '%s' is neither application/x-protobuf nor "
-                              "application/json",
-                              content_type ? content_type : "(none)");
+        return cerx_errf(CE_EUNSUPPORTED, errstr, errstr_size,
+                         "Content-Type '%s' is neither application/x-protobuf nor "
+                         "application/json",
+                         content_type ? content_type : "(none)");
     if (enc_out)
         *enc_out = enc;
     if (!content_encoding || !*content_encoding || media_is(content_encoding, "identity"))
         return cer_otlp_decode(sig, enc, body, len, &l, out, errstr, errstr_size);
     if (!media_is(content_encoding, "gzip"))
-        return cer__otlp_errf(CE_EUNSUPPORTED, errstr, errstr_size,
-                              "Content-Encoding '%s' is not supported (gzip or identity)",
-                              content_encoding);
+        return cerx_errf(CE_EUNSUPPORTED, errstr, errstr_size,
+                         "Content-Encoding '%s' is not supported (gzip or identity)",
+                         content_encoding);
     ce_buf plain;
     ce_buf_init(&plain);
     int rc = cer_otlp_gunzip(body, len, l.max_decoded_bytes, &plain, errstr, errstr_size);

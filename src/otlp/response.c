@@ -35,9 +35,9 @@ int cer_otlp_response(cer_otlp_signal sig, cer_otlp_encoding enc, uint64_t rejec
 {
     if (!out || (sig != CER_OTLP_LOGS && sig != CER_OTLP_TRACES) ||
         (enc != CER_OTLP_PROTOBUF && enc != CER_OTLP_JSON))
-        return cer__otlp_errf(CE_EINVAL, errstr, errstr_size, "invalid argument");
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "invalid argument");
     if (rejected > (uint64_t)INT64_MAX)
-        return cer__otlp_errf(CE_EINVAL, errstr, errstr_size, "rejected count out of range");
+        return cerx_errf(CE_EINVAL, errstr, errstr_size, "rejected count out of range");
     const size_t start = out->len;
     const char *msg = error_message ? error_message : "";
     bool partial = rejected > 0 || *msg;
@@ -110,7 +110,7 @@ done:
     ce_buf_free(&clean);
     if (rc) {
         out->len = start;
-        return cer__otlp_errf(rc, errstr, errstr_size, "response: %s", ce_strerror(rc));
+        return cerx_errf(rc, errstr, errstr_size, "response: %s", ce_strerror(rc));
     }
     return 0;
 }

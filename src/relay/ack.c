@@ -12,7 +12,7 @@ static pthread_t thread;
 static volatile int running;
 static relay *the_relay;
 
-void relay_acks_track(req *q)
+void cer__relay_acks_track(req *q)
 {
     pthread_mutex_lock(&mu);
     q->ack_prev = NULL;
@@ -34,7 +34,7 @@ static void unlink_locked(req *q)
     q->ack_next = q->ack_prev = NULL;
 }
 
-void relay_acks_forget(req *q)
+void cer__relay_acks_forget(req *q)
 {
     pthread_mutex_lock(&mu);
     if (q->ack_prev || head == q)
@@ -53,7 +53,7 @@ static void *reap(void *arg)
             req *next = q->ack_next;
             if (now - q->t0 > limit) {
                 unlink_locked(q);
-                relay_http_timeout(q);
+                cer__relay_http_timeout(q);
             }
             q = next;
         }
@@ -62,14 +62,14 @@ static void *reap(void *arg)
     return NULL;
 }
 
-int relay_acks_start(relay *r)
+int cer__relay_acks_start(relay *r)
 {
     the_relay = r;
     running = 1;
     return pthread_create(&thread, NULL, reap, NULL) == 0 ? 0 : -1;
 }
 
-void relay_acks_stop(void)
+void cer__relay_acks_stop(void)
 {
     if (!running)
         return;

@@ -43,12 +43,12 @@ struct relay_fresh {
     atomic_ullong no_time;
 };
 
-relay_fresh *relay_fresh_new(void)
+relay_fresh *cer__relay_fresh_new(void)
 {
     return calloc(1, sizeof(relay_fresh));
 }
 
-void relay_fresh_destroy(relay_fresh *f)
+void cer__relay_fresh_destroy(relay_fresh *f)
 {
     if (!f)
         return;
@@ -96,7 +96,7 @@ static int other(relay_fresh *f)
     return OTHER;
 }
 
-int relay_fresh_series(relay_fresh *f, const ce_event *ev, int hint)
+int cer__relay_fresh_series(relay_fresh *f, const ce_event *ev, int hint)
 {
     if (!f)
         return -1;
@@ -160,7 +160,7 @@ static void observe(hist *h, int64_t us, uint64_t n)
     atomic_fetch_add_explicit(&h->count, n, memory_order_release);
 }
 
-void relay_fresh_ingest(relay_fresh *f, int series_i, const ce_event *ev, int64_t arrival_ns)
+void cer__relay_fresh_ingest(relay_fresh *f, int series_i, const ce_event *ev, int64_t arrival_ns)
 {
     if (!f || series_i < 0)
         return;
@@ -181,7 +181,7 @@ void relay_fresh_ingest(relay_fresh *f, int series_i, const ce_event *ev, int64_
     observe(&s->age, age, 1);
 }
 
-void relay_fresh_ack(relay_fresh *f, int series_i, uint64_t n, int64_t ns)
+void cer__relay_fresh_ack(relay_fresh *f, int series_i, uint64_t n, int64_t ns)
 {
     if (!f || series_i < 0 || n == 0)
         return;
@@ -239,7 +239,7 @@ static void render_hist(ce_buf *b, const char *name, const series *s, const hist
     put(b, "\"} %llu\n", cum);
 }
 
-void relay_fresh_render(relay_fresh *f, ce_buf *b)
+void cer__relay_fresh_render(relay_fresh *f, ce_buf *b)
 {
     static const char *const names[] = {"cerelay_event_ingest_age_seconds",
                                         "cerelay_event_ack_latency_seconds"};
@@ -297,7 +297,7 @@ static void json_hist(ce_buf *b, const hist *h)
     free(v);
 }
 
-void relay_fresh_json(relay_fresh *f, ce_buf *b)
+void cer__relay_fresh_json(relay_fresh *f, ce_buf *b)
 {
     put(b, "{\"max_series\":%d,\"events_without_time\":%llu,\"series\":[", CER_FRESH_MAX_SERIES,
         f ? atomic_load(&f->no_time) : 0ULL);

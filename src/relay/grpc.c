@@ -74,7 +74,7 @@ static void arm_out(gconn *c, bool on)
 /* Write what nghttp2 has to send, gathered into one buffer of at most WBUF_MAX (plus one frame
  * chunk) so that a burst of frames costs one write; when the socket is full, wait for
  * EPOLLOUT with that buffer kept. */
-void relay_grpc__flush(gconn *c)
+void cer__relay_grpc__flush(gconn *c)
 {
     while (!c->dead) {
         while (c->wbuf.len - c->woff < WBUF_MAX) {
@@ -153,7 +153,7 @@ static void conn_free(gconn *c)
     relay_grpc *g = c->g;
     nghttp2_session_del(c->s); /* calls no stream-close callbacks: free what is left */
     while (c->streams)
-        relay_grpc__stream_free(c->streams);
+        cer__relay_grpc__stream_free(c->streams);
     if (c->fd >= 0) {
         epoll_ctl(g->ep, EPOLL_CTL_DEL, c->fd, NULL);
         close(c->fd);
@@ -201,7 +201,7 @@ static void on_readable(gconn *c)
             return;
         }
     }
-    relay_grpc__flush(c);
+    cer__relay_grpc__flush(c);
 }
 
 static void on_accept(relay_grpc *g)
@@ -256,11 +256,11 @@ static void drain_ready(relay_grpc *g)
         gstream *st = q->transport;
         if (st && !q->answered) {
             q->answered = true;
-            answer_events_done(q);
-            relay_grpc__answer(st);
-            relay_grpc__flush(st->c);
+            cer__relay_answer_events_done(q);
+            cer__relay_grpc__answer(st);
+            cer__relay_grpc__flush(st->c);
         }
-        relay_req_unref(q);
+        cer__relay_req_unref(q);
         q = next;
     }
 }
@@ -295,7 +295,7 @@ static void *loop(void *arg)
                     ((evs[i].events & EPOLLOUT) && c->read_wants_out))
                     on_readable(c); /* reads, then flushes */
                 else if (evs[i].events & EPOLLOUT)
-                    relay_grpc__flush(c);
+                    cer__relay_grpc__flush(c);
             }
         }
         drain_ready(g);
@@ -310,7 +310,7 @@ static void *loop(void *arg)
                 nghttp2_submit_goaway(c->s, NGHTTP2_FLAG_NONE,
                                       nghttp2_session_get_last_proc_stream_id(c->s),
                                       NGHTTP2_NO_ERROR, NULL, 0);
-                relay_grpc__flush(c);
+                cer__relay_grpc__flush(c);
             }
         }
         int64_t now = cer_mono_ns();
@@ -345,7 +345,7 @@ static relay_grpc *grpc_new(relay *r)
     g->r = r;
     g->lfd = g->ep = g->evfd = -1;
     pthread_mutex_init(&g->mu, NULL);
-    if (relay_grpc__callbacks_new(&g->cbs) != 0) {
+    if (cer__relay_grpc__callbacks_new(&g->cbs) != 0) {
         pthread_mutex_destroy(&g->mu);
         free(g);
         return NULL;
@@ -434,7 +434,7 @@ static int listen_on(relay_grpc *g, const char *addr, bool soft, char *errstr, s
     return 0;
 }
 
-int relay_grpc_start(relay *r, char *errstr, size_t errstr_size)
+int cer__relay_grpc_start(relay *r, char *errstr, size_t errstr_size)
 {
     const char *addr = r->cfg.listen.otlp_grpc;
     bool soft = !addr; /* the default address: a taken port is not an error */
@@ -451,10 +451,10 @@ int relay_grpc_start(relay *r, char *errstr, size_t errstr_size)
     if (rc == 0)
         rc = listen_on(g, addr, soft, errstr, errstr_size);
     if (rc == 1) {
-        relay_log(CER_CONFIG_LEVEL_WARN,
-                  "OTLP/gRPC: the default address %s is in use: not listening (set "
-                  "listen.otlp_grpc to another address, or \"\" to disable)",
-                  addr);
+        cer__relay_log(CER_CONFIG_LEVEL_WARN,
+                       "OTLP/gRPC: the default address %s is in use: not listening (set "
+                       "listen.otlp_grpc to another address, or \"\" to disable)",
+                       addr);
         grpc_free(g);
         return 0;
     }
@@ -496,7 +496,7 @@ static void wake(relay_grpc *g)
     }
 }
 
-void relay_grpc_quiesce(relay *r, int timeout_ms)
+void cer__relay_grpc_quiesce(relay *r, int timeout_ms)
 {
     relay_grpc *g = r->grpc;
     if (!g)
@@ -509,7 +509,7 @@ void relay_grpc_quiesce(relay *r, int timeout_ms)
     }
 }
 
-void relay_grpc_stop(relay *r)
+void cer__relay_grpc_stop(relay *r)
 {
     relay_grpc *g = r->grpc;
     if (!g)
@@ -522,7 +522,7 @@ void relay_grpc_stop(relay *r)
     grpc_free(g);
 }
 
-void relay_grpc_url(relay *r, char *out, size_t out_size)
+void cer__relay_grpc_url(relay *r, char *out, size_t out_size)
 {
     if (!r->grpc) {
         snprintf(out, out_size, "disabled");
@@ -532,7 +532,7 @@ void relay_grpc_url(relay *r, char *out, size_t out_size)
              r->grpc_port);
 }
 
-int relay_grpc_feed(relay *r, const uint8_t *data, size_t len, ce_buf *out)
+int cer__relay_grpc_feed(relay *r, const uint8_t *data, size_t len, ce_buf *out)
 {
     if (r->grpc)
         return -1;
@@ -548,7 +548,7 @@ int relay_grpc_feed(relay *r, const uint8_t *data, size_t len, ce_buf *out)
         if (nghttp2_session_mem_recv(c->s, (const uint8_t *)magic, sizeof magic - 1) >= 0 &&
             nghttp2_session_mem_recv(c->s, data, len) >= 0)
             rc = 0;
-        relay_grpc__flush(c);
+        cer__relay_grpc__flush(c);
     }
     r->grpc = NULL;
     grpc_free(g);

@@ -1,8 +1,8 @@
 /* One OTLP/gRPC call on the listener (grpc.c): the nghttp2 callbacks collect a request's
  * headers and gRPC-framed message (counted against limits.max_body_bytes and the relay's memory
  * admission as it arrives), hand the complete message to the same handler as OTLP/HTTP
- * (relay_handle), and send the answer it stored: the Export*ServiceResponse with grpc-status 0,
- * or the refusal mapped to a gRPC status (docs/otlp.md), RetryInfo when retrying helps. */
+ * (cer__relay_handle), and send the answer it stored: the Export*ServiceResponse with grpc-status
+ * 0, or the refusal mapped to a gRPC status (docs/otlp.md), RetryInfo when retrying helps. */
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
@@ -132,11 +132,11 @@ static ssize_t read_resp(nghttp2_session *s, int32_t id, uint8_t *buf, size_t le
 
 /* Send the answer the handler stored in st->q: the Export*ServiceResponse (with its
  * partial_success) as one gRPC message and status OK, or the problem mapped to a status. */
-void relay_grpc__answer(gstream *st)
+void cer__relay_grpc__answer(gstream *st)
 {
     req *q = st->q;
     if (!q->has_resp)
-        relay_problem(q, CER_REASON_INTERNAL, "no answer", NULL);
+        cer__relay_problem(q, CER_REASON_INTERNAL, "no answer", NULL);
     if (q->status == 200) {
         uint8_t pre[5] = {0, (uint8_t)(q->out.len >> 24), (uint8_t)(q->out.len >> 16),
                           (uint8_t)(q->out.len >> 8), (uint8_t)q->out.len};
@@ -204,7 +204,7 @@ static void on_resume(req *q)
     }
 }
 
-void relay_grpc__stream_free(gstream *st)
+void cer__relay_grpc__stream_free(gstream *st)
 {
     gconn *c = st->c;
     if (st->prev)
@@ -213,9 +213,9 @@ void relay_grpc__stream_free(gstream *st)
         c->streams = st->next;
     if (st->next)
         st->next->prev = st->prev;
-    relay_acks_forget(st->q);
+    cer__relay_acks_forget(st->q);
     st->q->transport = NULL;
-    relay_req_unref(st->q);
+    cer__relay_req_unref(st->q);
     ce_buf_free(&st->resp);
     atomic_fetch_sub(&c->g->active, 1);
     free(st);
@@ -232,15 +232,16 @@ static void process(gstream *st)
         snprintf(d, sizeof d,
                  "unknown method %.96s (this listener serves " LOGS_PATH " and " TRACES_PATH ")",
                  st->path);
-        relay_problem(q, CER_REASON_NOT_FOUND, d, NULL); /* counted and logged; UNIMPLEMENTED */
-        relay_req_drop_body(q);
-        relay_grpc__answer(st);
+        cer__relay_problem(q, CER_REASON_NOT_FOUND, d,
+                           NULL); /* counted and logged; UNIMPLEMENTED */
+        cer__relay_req_drop_body(q);
+        cer__relay_grpc__answer(st);
         return;
     }
     if (strncasecmp(st->ctype, "application/grpc", 16) != 0) {
         nghttp2_nv nv[] = {NV(":status", "415")};
         atomic_fetch_add(&q->r->metrics.rejected[CER_REASON_MEDIA_TYPE], 1);
-        relay_req_drop_body(q);
+        cer__relay_req_drop_body(q);
         nghttp2_submit_response(st->c->s, st->id, nv, 1, NULL);
         return;
     }
@@ -261,9 +262,9 @@ static void process(gstream *st)
         else if ((uint64_t)mlen + 5 < len)
             bad = "more than one gRPC message in a unary request";
         if (bad) {
-            relay_problem(q, CER_REASON_MALFORMED, bad, NULL); /* INVALID_ARGUMENT */
-            relay_req_drop_body(q);
-            relay_grpc__answer(st);
+            cer__relay_problem(q, CER_REASON_MALFORMED, bad, NULL); /* INVALID_ARGUMENT */
+            cer__relay_req_drop_body(q);
+            cer__relay_grpc__answer(st);
             return;
         }
         gz = b[0] == 1;
@@ -272,30 +273,30 @@ static void process(gstream *st)
             snprintf(d, sizeof d, "grpc-encoding '%.32s' is not supported (gzip, identity)",
                      st->enc);
             atomic_fetch_add(&q->r->metrics.rejected[CER_REASON_MEDIA_TYPE], 1);
-            relay_req_drop_body(q);
+            cer__relay_req_drop_body(q);
             answer_status(st, GRPC_UNIMPLEMENTED, d, -1);
             return;
         }
         memmove(q->body.ptr, q->body.ptr + 5, mlen);
         q->body.len = mlen;
     }
-    bool ok = relay_req_add_header(q, (ce_slice){"Content-Type", 12},
-                                   (ce_slice){"application/x-protobuf", 22});
+    bool ok = cer__relay_req_add_header(q, (ce_slice){"Content-Type", 12},
+                                        (ce_slice){"application/x-protobuf", 22});
     if (gz)
-        ok = ok &&
-             relay_req_add_header(q, (ce_slice){"Content-Encoding", 16}, (ce_slice){"gzip", 4});
+        ok = ok && cer__relay_req_add_header(q, (ce_slice){"Content-Encoding", 16},
+                                             (ce_slice){"gzip", 4});
     if (st->auth[0])
-        ok = ok && relay_req_add_header(q, (ce_slice){"Authorization", 13},
-                                        (ce_slice){st->auth, strlen(st->auth)});
+        ok = ok && cer__relay_req_add_header(q, (ce_slice){"Authorization", 13},
+                                             (ce_slice){st->auth, strlen(st->auth)});
     if (!ok) {
         answer_status(st, GRPC_RESOURCE_EXHAUSTED, "out of memory", 1);
-        relay_req_drop_body(q);
+        cer__relay_req_drop_body(q);
         return;
     }
-    relay_handle(q);
-    relay_req_drop_body(q); /* the events were copied */
+    cer__relay_handle(q);
+    cer__relay_req_drop_body(q); /* the events were copied */
     if (!q->suspended)
-        relay_grpc__answer(st);
+        cer__relay_grpc__answer(st);
 }
 
 /* ---- nghttp2 callbacks ---------------------------------------------------------------------- */
@@ -306,7 +307,7 @@ static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *f, void *us
     if (f->hd.type != NGHTTP2_HEADERS || f->headers.cat != NGHTTP2_HCAT_REQUEST)
         return 0;
     gstream *st = calloc(1, sizeof *st);
-    req *q = st ? relay_req_new(c->g->r, LISTEN_OTLP, NULL, "POST", "/") : NULL;
+    req *q = st ? cer__relay_req_new(c->g->r, LISTEN_OTLP, NULL, "POST", "/") : NULL;
     if (!q) {
         free(st);
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* the stream is reset */
@@ -384,7 +385,7 @@ static int on_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8_t 
     uint64_t max = relay_live(r)->limits.max_body_bytes;
     if (q->body.len + len > max + 5) {
         q->too_big = true;
-    } else if (relay_over_memory(r, len) || ce_buf_append(&q->body, data, len) != 0) {
+    } else if (cer__relay_over_memory(r, len) || ce_buf_append(&q->body, data, len) != 0) {
         q->overloaded = true;
     } else {
         if (q->body.cap > q->body_counted) {
@@ -399,7 +400,7 @@ static int on_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8_t 
     if (q->too_big || q->overloaded) {
         /* answer now (RESOURCE_EXHAUSTED): the client stops sending when it sees the trailers;
          * whatever still arrives for this stream is dropped */
-        relay_req_drop_body(q);
+        cer__relay_req_drop_body(q);
         process(st);
     }
     return 0;
@@ -420,11 +421,11 @@ static int on_close(nghttp2_session *s, int32_t id, uint32_t err, void *user)
 {
     gstream *st = nghttp2_session_get_stream_user_data(s, id);
     if (st)
-        relay_grpc__stream_free(st);
+        cer__relay_grpc__stream_free(st);
     return 0;
 }
 
-int relay_grpc__callbacks_new(nghttp2_session_callbacks **cbs)
+int cer__relay_grpc__callbacks_new(nghttp2_session_callbacks **cbs)
 {
     if (nghttp2_session_callbacks_new(cbs) != 0)
         return -1;

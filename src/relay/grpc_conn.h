@@ -33,7 +33,7 @@ typedef struct gstream {
 
 struct gconn {
     struct relay_grpc *g;
-    int fd; /* -1: relay_grpc_feed (writes go to sink) */
+    int fd; /* -1: cer__relay_grpc_feed (writes go to sink) */
     SSL *ssl;
     nghttp2_session *s;
     gstream *streams;
@@ -63,12 +63,12 @@ typedef struct relay_grpc {
 } relay_grpc;
 
 /* grpc.c: write what nghttp2 has to send (marks c dead on an error). */
-void relay_grpc__flush(gconn *c);
+void cer__relay_grpc__flush(gconn *c);
 /* grpc_call.c: send the answer stored in st->q (the response, or the refusal as a status). */
-void relay_grpc__answer(gstream *st);
+void cer__relay_grpc__answer(gstream *st);
 /* grpc_call.c: free a stream and drop its reference to the request. */
-void relay_grpc__stream_free(gstream *st);
+void cer__relay_grpc__stream_free(gstream *st);
 /* grpc_call.c: the nghttp2 callbacks of a server session (the caller frees them). */
-int relay_grpc__callbacks_new(nghttp2_session_callbacks **cbs);
+int cer__relay_grpc__callbacks_new(nghttp2_session_callbacks **cbs);
 
 #endif

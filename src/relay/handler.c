@@ -1,7 +1,7 @@
 /* What a request to the relay means, independent of the HTTP library: POST /events (through
  * the pipeline), /healthz, /readyz, /metrics, bearer auth, and every error as RFC 9457
  * application/problem+json with the one reason table (src/pipeline/reason.c). Answers are
- * stored in the request and sent by the transport (http.c, or relay_request for tests). */
+ * stored in the request and sent by the transport (http.c, or cer__relay_request for tests). */
 #include <limits.h>
 #include <microhttpd.h>
 #include <stdarg.h>
@@ -20,8 +20,8 @@ enum { MAX_PROBLEMS = 100 };
 
 /* ---- request lifetime -------------------------------------------------------------------- */
 
-req *relay_req_new(relay *r, int kind, struct MHD_Connection *conn, const char *method,
-                   const char *url)
+req *cer__relay_req_new(relay *r, int kind, struct MHD_Connection *conn, const char *method,
+                        const char *url)
 {
     req *q = calloc(1, sizeof *q);
     if (!q)
@@ -47,7 +47,7 @@ req *relay_req_new(relay *r, int kind, struct MHD_Connection *conn, const char *
     return q;
 }
 
-bool relay_req_add_header(req *q, ce_slice name, ce_slice value)
+bool cer__relay_req_add_header(req *q, ce_slice name, ce_slice value)
 {
     if (q->nhdrs == q->hcap) {
         size_t ncap = q->hcap ? q->hcap * 2 : 16;
@@ -65,14 +65,14 @@ bool relay_req_add_header(req *q, ce_slice name, ce_slice value)
     return true;
 }
 
-void relay_req_unref(req *q)
+void cer__relay_req_unref(req *q)
 {
     pthread_mutex_lock(&q->mu);
     int left = --q->refs;
     pthread_mutex_unlock(&q->mu);
     if (left > 0)
         return;
-    relay_req_drop_body(q);
+    cer__relay_req_drop_body(q);
     ce_buf_free(&q->out);
     atomic_fetch_sub(&q->r->body_bytes, sizeof *q);
     free(q->fresh);
@@ -81,7 +81,7 @@ void relay_req_unref(req *q)
     free(q);
 }
 
-void relay_req_drop_body(req *q)
+void cer__relay_req_drop_body(req *q)
 {
     atomic_fetch_sub(&q->r->body_bytes, q->body_counted);
     q->body_counted = 0;
@@ -91,7 +91,7 @@ void relay_req_drop_body(req *q)
     q->nhdrs = q->hcap = 0;
 }
 
-const char *relay_req_header(const req *q, const char *name)
+const char *cer__relay_req_header(const req *q, const char *name)
 {
     size_t n = strlen(name);
     for (size_t i = 0; i < q->nhdrs; i++)
@@ -102,8 +102,8 @@ const char *relay_req_header(const req *q, const char *name)
 
 /* ---- responses ---------------------------------------------------------------------------- */
 
-void relay_respond(req *q, unsigned status, const char *ctype, const char *body, size_t len,
-                   const char *xname, const char *xvalue)
+void cer__relay_respond(req *q, unsigned status, const char *ctype, const char *body, size_t len,
+                        const char *xname, const char *xvalue)
 {
     q->has_resp = true;
     q->status = status;
@@ -146,12 +146,12 @@ static void bufprintf(ce_buf *b, const char *fmt, ...)
         ce_buf_append(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-/* relay_problem with extra members (`members`: ",\"name\":value..." or NULL) and an explicit
+/* cer__relay_problem with extra members (`members`: ",\"name\":value..." or NULL) and an explicit
  * Retry-After (NULL: the reason's own). */
 static void problem_ex(req *q, cer_reason r, const char *detail, const char *errors_json,
                        const char *members, const char *retry_after);
 
-void relay_problem(req *q, cer_reason r, const char *detail, const char *errors_json)
+void cer__relay_problem(req *q, cer_reason r, const char *detail, const char *errors_json)
 {
     problem_ex(q, r, detail, errors_json, NULL, NULL);
 }
@@ -161,9 +161,9 @@ static void problem_ex(req *q, cer_reason r, const char *detail, const char *err
 {
     const cer_reason_info *ri = cer_reason_get(r);
     atomic_fetch_add(&q->r->metrics.rejected[r < CER_REASON_COUNT ? r : CER_REASON_INTERNAL], 1);
-    relay_log_sampled(q->r, CER_CONFIG_LEVEL_INFO, "rejected", ri->kind, SIZE_MAX,
-                      "rejected %s %.200s: %u %s: %s", q->method, q->url, ri->status, ri->title,
-                      detail);
+    cer__relay_log_sampled(q->r, CER_CONFIG_LEVEL_INFO, "rejected", ri->kind, SIZE_MAX,
+                           "rejected %s %.200s: %u %s: %s", q->method, q->url, ri->status,
+                           ri->title, detail);
     snprintf(q->detail, sizeof q->detail, "%s", detail);
     ce_buf b;
     ce_buf_init(&b);
@@ -186,7 +186,8 @@ static void problem_ex(req *q, cer_reason r, const char *detail, const char *err
         xv = q->kind == LISTEN_EVENTS || strncmp(q->url, "/v1/", 4) == 0 ? "POST" : "GET";
     else if (r == CER_REASON_UNAUTHORIZED)
         xn = MHD_HTTP_HEADER_WWW_AUTHENTICATE, xv = "Bearer";
-    relay_respond(q, ri->status, "application/problem+json", b.ptr ? b.ptr : "", b.len, xn, xv);
+    cer__relay_respond(q, ri->status, "application/problem+json", b.ptr ? b.ptr : "", b.len, xn,
+                       xv);
     ce_buf_free(&b);
 }
 
@@ -221,13 +222,13 @@ static void batch_problem(req *q, cer_batch *b, cer_reason outcome)
                  "%zu of %zu event(s) are invalid; the request was rejected whole and nothing "
                  "was accepted",
                  bad, n);
-    relay_problem(q, outcome, d, e.ptr);
+    cer__relay_problem(q, outcome, d, e.ptr);
     ce_buf_free(&e);
 }
 
 /* ---- /events ------------------------------------------------------------------------------ */
 
-void answer_events_done(req *q)
+void cer__relay_answer_events_done(req *q)
 {
     relay *r = q->r;
     if (q->failed) {
@@ -238,35 +239,35 @@ void answer_events_done(req *q)
                  q->failed, q->nevents, q->fail_reason);
         /* An event the destination can never take makes the request one that retrying cannot
          * fix: 422, without Retry-After. */
-        relay_problem(q,
-                      q->timed_out           ? CER_REASON_ACK_TIMEOUT
-                      : q->undeliverable > 0 ? CER_REASON_UNDELIVERABLE
-                                             : CER_REASON_DELIVERY,
-                      detail, NULL);
+        cer__relay_problem(q,
+                           q->timed_out           ? CER_REASON_ACK_TIMEOUT
+                           : q->undeliverable > 0 ? CER_REASON_UNDELIVERABLE
+                                                  : CER_REASON_DELIVERY,
+                           detail, NULL);
         return;
     }
     int64_t lat = cer_mono_ns() - q->t0;
-    metrics_observe_latency(&r->metrics, lat);
+    cer__relay_metrics_observe_latency(&r->metrics, lat);
     for (size_t i = 0, j; q->fresh && i < q->nevents; i = j) { /* runs of one series */
         for (j = i + 1; j < q->nevents && q->fresh[j] == q->fresh[i]; j++)
             ;
         if (q->fresh[i] != UCHAR_MAX)
-            relay_fresh_ack(r->metrics.fresh, q->fresh[i], j - i, lat);
+            cer__relay_fresh_ack(r->metrics.fresh, q->fresh[i], j - i, lat);
     }
     if (q->kind == LISTEN_OTLP) {
-        relay_otlp_answer(q);
+        cer__relay_otlp_answer(q);
         return;
     }
     char body[96];
     int n = q->denied ? snprintf(body, sizeof body, "{\"accepted\":%zu,\"denied\":%zu}", q->nevents,
                                  q->denied)
                       : snprintf(body, sizeof body, "{\"accepted\":%zu}", q->nevents);
-    relay_respond(q, MHD_HTTP_ACCEPTED, "application/json", body, (size_t)n, NULL, NULL);
+    cer__relay_respond(q, MHD_HTTP_ACCEPTED, "application/json", body, (size_t)n, NULL, NULL);
 }
 
 /* Memory admission: the emitter's bytes (queued and in flight) plus the request bodies held
  * now, against limits.max_memory_bytes. */
-bool relay_over_memory(relay *r, uint64_t extra)
+bool cer__relay_over_memory(relay *r, uint64_t extra)
 {
     cer_emitter_stats st;
     cer_emitter_stats_get(r->em, &st);
@@ -278,36 +279,36 @@ static void handle_events(req *q)
     relay *r = q->r;
     cer_pipeline *pl = relay_pipeline(r);
     if (strcmp(q->method, "POST") != 0) {
-        relay_problem(q, CER_REASON_METHOD, "POST events to this endpoint", NULL);
+        cer__relay_problem(q, CER_REASON_METHOD, "POST events to this endpoint", NULL);
         return;
     }
     if (q->too_big) {
         char d[160];
         snprintf(d, sizeof d, "the body exceeds limits.max_body_bytes (%llu bytes)",
                  (unsigned long long)cer_pipeline_config(pl)->limits.max_body_bytes);
-        relay_problem(q, CER_REASON_TOO_LARGE, d, NULL);
+        cer__relay_problem(q, CER_REASON_TOO_LARGE, d, NULL);
         return;
     }
-    if (q->overloaded || relay_over_memory(r, 0)) {
-        relay_problem(q, CER_REASON_OVERLOADED,
-                      "the relay holds limits.max_memory_bytes of events; retry later", NULL);
+    if (q->overloaded || cer__relay_over_memory(r, 0)) {
+        cer__relay_problem(q, CER_REASON_OVERLOADED,
+                           "the relay holds limits.max_memory_bytes of events; retry later", NULL);
         return;
     }
     ce_http_message msg = {q->hdrs, q->nhdrs, {q->body.ptr ? q->body.ptr : "", q->body.len}};
     cer_batch *b = cer_batch_new();
     if (!b) {
-        relay_problem(q, CER_REASON_OVERLOADED, "out of memory", NULL);
+        cer__relay_problem(q, CER_REASON_OVERLOADED, "out of memory", NULL);
         return;
     }
     char err[512];
     cer_reason rc = cer_pipeline_decode_http(pl, &msg, b, err, sizeof err);
     if (rc != CER_REASON_NONE) {
-        relay_problem(q, rc, err, NULL);
+        cer__relay_problem(q, rc, err, NULL);
         cer_batch_destroy(b);
         return;
     }
     atomic_fetch_add(&r->metrics.received, cer_batch_count(b));
-    relay_submit(q, b);
+    cer__relay_submit(q, b);
     cer_batch_destroy(b);
 }
 
@@ -340,7 +341,7 @@ static void dead_letters_done(void *opaque, int err, const char *reason)
         }
     }
     pthread_mutex_unlock(&q->mu);
-    relay_req_unref(q);
+    cer__relay_req_unref(q);
 }
 
 /* Run the pipeline over b, then hand the accepted events to the emitter as one unit and answer
@@ -359,7 +360,7 @@ static bool within_tenant_rate(req *q, cer_batch *b)
             return true;
     const ce_event **evs = malloc(n * sizeof *evs);
     if (!evs) {
-        relay_problem(q, CER_REASON_OVERLOADED, "out of memory", NULL);
+        cer__relay_problem(q, CER_REASON_OVERLOADED, "out of memory", NULL);
         return false;
     }
     for (size_t i = 0; i < n; i++)
@@ -367,13 +368,13 @@ static bool within_tenant_rate(req *q, cer_batch *b)
     relay_ratelimit_refusal why;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    int rc = relay_ratelimit_take(r->ratelimit, relay_live(r), evs, n,
-                                  (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, &why);
+    int rc = cer__relay_ratelimit_take(r->ratelimit, relay_live(r), evs, n,
+                                       (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, &why);
     free(evs);
     if (rc == 0)
         return true;
     if (rc != 1) {
-        relay_problem(q, CER_REASON_OVERLOADED, "out of memory", NULL);
+        cer__relay_problem(q, CER_REASON_OVERLOADED, "out of memory", NULL);
         return false;
     }
     char detail[400], ra[16];
@@ -407,7 +408,7 @@ static void stamp_client_subject(req *q, cer_batch *b)
     }
 }
 
-void relay_submit(req *q, cer_batch *b)
+void cer__relay_submit(req *q, cer_batch *b)
 {
     relay *r = q->r;
     stamp_client_subject(q, b);
@@ -423,20 +424,20 @@ void relay_submit(req *q, cer_batch *b)
         const cer_item *it = cer_batch_item(b, i);
         if (it->catalog_warned) {
             ce_slice t = ce_event_get_str(it->ev, "type");
-            relay_log_sampled(r, CER_CONFIG_LEVEL_WARN, "catalog", t.ptr, t.len,
-                              "catalog: type %.*s breaks its schema (the latest event: %zu "
-                              "violation(s)); delivered (mode warn)",
-                              (int)(t.len > 128 ? 128 : t.len), t.ptr, it->catalog_warned);
+            cer__relay_log_sampled(r, CER_CONFIG_LEVEL_WARN, "catalog", t.ptr, t.len,
+                                   "catalog: type %.*s breaks its schema (the latest event: %zu "
+                                   "violation(s)); delivered (mode warn)",
+                                   (int)(t.len > 128 ? 128 : t.len), t.ptr, it->catalog_warned);
         }
         if (it->verdict == CER_VERDICT_DENIED)
-            relay_log_sampled(r, CER_CONFIG_LEVEL_DEBUG, "policy", it->rule, SIZE_MAX,
-                              "policy: denied by '%s'%s%s", it->rule, it->detail[0] ? ": " : "",
-                              it->detail);
+            cer__relay_log_sampled(r, CER_CONFIG_LEVEL_DEBUG, "policy", it->rule, SIZE_MAX,
+                                   "policy: denied by '%s'%s%s", it->rule,
+                                   it->detail[0] ? ": " : "", it->detail);
     }
     size_t n = 0;
     const ce_event *const *evs = cer_batch_accepted(b, &n);
     if (!evs) {
-        relay_problem(q, CER_REASON_OVERLOADED, "out of memory", NULL);
+        cer__relay_problem(q, CER_REASON_OVERLOADED, "out of memory", NULL);
         return;
     }
     /* ack none answers now: the events do not carry the request (their callbacks need not
@@ -458,8 +459,8 @@ void relay_submit(req *q, cer_batch *b)
         q->refs -= (int)evrefs + 1;
         q->pending = 0;
         pthread_mutex_unlock(&q->mu);
-        relay_problem(q, CER_REASON_OVERLOADED, "the dead-letter writer is behind; retry later",
-                      NULL);
+        cer__relay_problem(q, CER_REASON_OVERLOADED,
+                           "the dead-letter writer is behind; retry later", NULL);
         return;
     }
     if (dl == 0) { /* no group: settle its slot now */
@@ -512,10 +513,10 @@ void relay_submit(req *q, cer_batch *b)
         q->waiting = false; /* the answer is given now; a dead-letter group may still settle */
         pthread_mutex_unlock(&q->mu);
         if (rc == CER_EQUEUE_FULL || rc == CER_ECLOSED || rc == CE_ENOMEM)
-            relay_problem(q, CER_REASON_OVERLOADED,
-                          rc == CER_ECLOSED ? "the relay is shutting down" : err, NULL);
+            cer__relay_problem(q, CER_REASON_OVERLOADED,
+                               rc == CER_ECLOSED ? "the relay is shutting down" : err, NULL);
         else
-            relay_problem(q, CER_REASON_INVALID, err, NULL);
+            cer__relay_problem(q, CER_REASON_INVALID, err, NULL);
         return;
     }
     atomic_fetch_add(&r->metrics.accepted, n);
@@ -524,21 +525,21 @@ void relay_submit(req *q, cer_batch *b)
          i++) { /* the topic rendered by the pipeline */
         const cer_item *it = cer_batch_item(b, i);
         if (it->verdict == CER_VERDICT_ACCEPTED && it->topic)
-            metrics_count_topic(&r->metrics, it->topic, strlen(it->topic));
+            cer__relay_metrics_count_topic(&r->metrics, it->topic, strlen(it->topic));
         if (it->verdict == CER_VERDICT_ACCEPTED && q->fresh && k < n) { /* freshness */
-            int s = relay_fresh_series(r->metrics.fresh, it->ev, k ? q->fresh[k - 1] : -1);
-            relay_fresh_ingest(r->metrics.fresh, s, it->ev, q->arrival_ns);
+            int s = cer__relay_fresh_series(r->metrics.fresh, it->ev, k ? q->fresh[k - 1] : -1);
+            cer__relay_fresh_ingest(r->metrics.fresh, s, it->ev, q->arrival_ns);
             q->fresh[k++] = s < 0 ? UCHAR_MAX : (unsigned char)s;
         }
     }
     if (!wait) {
-        answer_events_done(q);
+        cer__relay_answer_events_done(q);
         return;
     }
     pthread_mutex_lock(&q->mu);
     if (q->pending == 0) {
         pthread_mutex_unlock(&q->mu);
-        answer_events_done(q);
+        cer__relay_answer_events_done(q);
         return;
     }
     q->suspended = true;
@@ -546,7 +547,7 @@ void relay_submit(req *q, cer_batch *b)
         MHD_suspend_connection(q->conn);
     pthread_mutex_unlock(&q->mu);
     if (q->conn || q->on_resume)
-        relay_acks_track(q);
+        cer__relay_acks_track(q);
 }
 
 /* ---- emitter callbacks -------------------------------------------------------------------- */
@@ -588,16 +589,16 @@ static void log_failure(relay *r, int err, const char *reason)
                        : err == CER_EREJECTED ? "refused for good by the destination"
                        : err == CER_EDROPPED  ? "dropped (buffer.when_full: drop_oldest)"
                        : err == CER_EDELIVERY ? "failed"
-                                              : ce_err_name(err);
-    relay_log_sampled(r, CER_CONFIG_LEVEL_WARN, "not-delivered", kind, SIZE_MAX,
-                      "events not delivered, latest %s: %s%s", kind,
-                      reason ? reason : "no reason given",
-                      r->ack == CER_CONFIG_ACK_NONE && err != CER_EDEADLETTER
-                          ? " (ack: none: such events are lost)"
-                          : "");
+                                              : cer_err_name(err);
+    cer__relay_log_sampled(r, CER_CONFIG_LEVEL_WARN, "not-delivered", kind, SIZE_MAX,
+                           "events not delivered, latest %s: %s%s", kind,
+                           reason ? reason : "no reason given",
+                           r->ack == CER_CONFIG_ACK_NONE && err != CER_EDEADLETTER
+                               ? " (ack: none: such events are lost)"
+                               : "");
 }
 
-void relay_on_delivery(void *ctx, void *opaque, int err, const char *reason)
+void cer__relay_on_delivery(void *ctx, void *opaque, int err, const char *reason)
 {
     relay *r = ctx;
     req *q = opaque;
@@ -609,10 +610,10 @@ void relay_on_delivery(void *ctx, void *opaque, int err, const char *reason)
         return;
     if (r->ack == CER_CONFIG_ACK_REMOTE || (r->ack == CER_CONFIG_ACK_LOCAL && !q->local_ack))
         settle(q, err, reason);
-    relay_req_unref(q);
+    cer__relay_req_unref(q);
 }
 
-void relay_on_persisted(void *ctx, void *opaque, int err)
+void cer__relay_on_persisted(void *ctx, void *opaque, int err)
 {
     relay *r = ctx;
     req *q = opaque;
@@ -621,12 +622,12 @@ void relay_on_persisted(void *ctx, void *opaque, int err)
         settle(q, err, err ? "the durable append to the disk buffer failed" : NULL);
         /* buffer.forget_after_persist (set for ack: local): no delivery callback follows, so
          * the event's reference on the request ends here */
-        relay_req_unref(q);
+        cer__relay_req_unref(q);
     }
 }
 
 /* Called by the reaper when a suspended request waited longer than the ack timeout. */
-void relay_http_timeout(req *q)
+void cer__relay_http_timeout(req *q)
 {
     pthread_mutex_lock(&q->mu);
     if (q->waiting && q->pending > 0 && q->suspended && !q->resumed) {
@@ -664,20 +665,21 @@ static void handle_ready(req *q)
     if (why) {
         char body[160];
         int n = snprintf(body, sizeof body, "{\"status\":\"not ready\",\"reason\":\"%s\"}", why);
-        relay_respond(q, MHD_HTTP_SERVICE_UNAVAILABLE, "application/json", body, (size_t)n, NULL,
-                      NULL);
+        cer__relay_respond(q, MHD_HTTP_SERVICE_UNAVAILABLE, "application/json", body, (size_t)n,
+                           NULL, NULL);
         return;
     }
-    relay_respond(q, MHD_HTTP_OK, "application/json", "{\"status\":\"ready\"}", 18, NULL, NULL);
+    cer__relay_respond(q, MHD_HTTP_OK, "application/json", "{\"status\":\"ready\"}", 18, NULL,
+                       NULL);
 }
 
 static void handle_metrics(req *q)
 {
     ce_buf b;
     ce_buf_init(&b);
-    metrics_render(&q->r->metrics, q->r->em, &b);
+    cer__relay_metrics_render(&q->r->metrics, q->r->em, &b);
     if (q->r->ratelimit)
-        relay_ratelimit_render(q->r->ratelimit, &b);
+        cer__relay_ratelimit_render(q->r->ratelimit, &b);
     cer_pipeline_metrics(relay_pipeline(q->r), &b);
     char tmp[512];
     int n = snprintf(
@@ -688,8 +690,8 @@ static void handle_metrics(req *q)
         "# TYPE cerelay_memory_limit_bytes gauge\ncerelay_memory_limit_bytes %llu\n",
         atomic_load(&q->r->body_bytes), (unsigned long long)q->r->cfg.limits.max_memory_bytes);
     ce_buf_append(&b, tmp, (size_t)n);
-    relay_respond(q, MHD_HTTP_OK, "text/plain; version=0.0.4", b.ptr ? b.ptr : "", b.len, NULL,
-                  NULL);
+    cer__relay_respond(q, MHD_HTTP_OK, "text/plain; version=0.0.4", b.ptr ? b.ptr : "", b.len, NULL,
+                       NULL);
     ce_buf_free(&b);
 }
 
@@ -704,9 +706,9 @@ static void handle_status(req *q)
               "\"freshness\":",
               atomic_load(&q->r->draining) ? "draining" : "ok", atomic_load(&m->received),
               atomic_load(&m->accepted));
-    relay_fresh_json(m->fresh, &b);
+    cer__relay_fresh_json(m->fresh, &b);
     ce_buf_append(&b, "}", 1);
-    relay_respond(q, MHD_HTTP_OK, "application/json", b.ptr, b.len, NULL, NULL);
+    cer__relay_respond(q, MHD_HTTP_OK, "application/json", b.ptr, b.len, NULL, NULL);
     ce_buf_free(&b);
 }
 
@@ -715,7 +717,7 @@ static bool authorized(req *q)
     const cer_config_strlist *toks = &relay_live(q->r)->listen.auth.bearer_tokens;
     if (toks->n == 0)
         return true;
-    const char *h = relay_req_header(q, "Authorization");
+    const char *h = cer__relay_req_header(q, "Authorization");
     if (!h || strncasecmp(h, "Bearer ", 7) != 0)
         return false;
     for (size_t i = 0; i < toks->n; i++)
@@ -726,18 +728,19 @@ static bool authorized(req *q)
 
 /* ---- dispatch ------------------------------------------------------------------------------ */
 
-void relay_handle(req *q)
+void cer__relay_handle(req *q)
 {
     relay *r = q->r;
     const char *url = q->url;
     if (q->header_too_big) {
         char d[160];
         snprintf(d, sizeof d, "the request headers exceed %zu bytes", RELAY_MAX_HEADER_BYTES);
-        relay_problem(q, CER_REASON_HEADER_TOO_LARGE, d, NULL);
+        cer__relay_problem(q, CER_REASON_HEADER_TOO_LARGE, d, NULL);
         return;
     }
     if (strcmp(url, "/healthz") == 0) {
-        relay_respond(q, MHD_HTTP_OK, "application/json", "{\"status\":\"ok\"}", 15, NULL, NULL);
+        cer__relay_respond(q, MHD_HTTP_OK, "application/json", "{\"status\":\"ok\"}", 15, NULL,
+                           NULL);
         return;
     }
     if (strcmp(url, "/readyz") == 0) {
@@ -754,38 +757,38 @@ void relay_handle(req *q)
         return;
     }
     if (!authorized(q)) {
-        relay_problem(q, CER_REASON_UNAUTHORIZED,
-                      "a valid bearer token is required (Authorization: Bearer ...)", NULL);
+        cer__relay_problem(q, CER_REASON_UNAUTHORIZED,
+                           "a valid bearer token is required (Authorization: Bearer ...)", NULL);
         return;
     }
     if (q->kind == LISTEN_EVENTS && (strcmp(url, "/events") == 0 || strcmp(url, "/") == 0)) {
         handle_events(q);
     } else if (q->kind == LISTEN_OTLP &&
                (strcmp(url, "/v1/logs") == 0 || strcmp(url, "/v1/traces") == 0)) {
-        relay_handle_otlp(q);
+        cer__relay_handle_otlp(q);
     } else {
         char d[600];
         snprintf(d, sizeof d,
                  "no endpoint %.256s here (CloudEvents: POST /events; OTLP: POST "
                  "/v1/logs, /v1/traces; also /healthz, /readyz, /metrics, /status)",
                  url);
-        relay_problem(q, CER_REASON_NOT_FOUND, d, NULL);
+        cer__relay_problem(q, CER_REASON_NOT_FOUND, d, NULL);
     }
 }
 
 /* ---- direct calls --------------------------------------------------------------------------- */
 
-unsigned relay_request(relay *r, int kind, const char *method, const char *url,
-                       const ce_header *hdrs, size_t nhdrs, const void *body, size_t len,
-                       ce_buf *resp, char *ctype, size_t ctype_size)
+unsigned cer__relay_request(relay *r, int kind, const char *method, const char *url,
+                            const ce_header *hdrs, size_t nhdrs, const void *body, size_t len,
+                            ce_buf *resp, char *ctype, size_t ctype_size)
 {
-    req *q = relay_req_new(r, kind, NULL, method, url);
+    req *q = cer__relay_req_new(r, kind, NULL, method, url);
     if (!q)
         return 0;
     size_t hbytes = 0;
     for (size_t i = 0; i < nhdrs; i++) {
         hbytes += hdrs[i].name.len + hdrs[i].value.len;
-        if (!relay_req_add_header(q, hdrs[i].name, hdrs[i].value))
+        if (!cer__relay_req_add_header(q, hdrs[i].name, hdrs[i].value))
             q->header_too_big = true;
     }
     q->header_too_big = hbytes > RELAY_MAX_HEADER_BYTES;
@@ -793,15 +796,15 @@ unsigned relay_request(relay *r, int kind, const char *method, const char *url,
     if (len > live->limits.max_body_bytes)
         q->too_big = true;
     else if (len) {
-        if (relay_over_memory(r, len))
+        if (cer__relay_over_memory(r, len))
             q->overloaded = true;
         else if (ce_buf_append(&q->body, body, len) != 0)
             q->overloaded = true;
         q->body_counted = q->body.cap;
         atomic_fetch_add(&r->body_bytes, q->body_counted);
     }
-    relay_handle(q);
-    relay_req_drop_body(q); /* the events were copied: the body is not needed any more */
+    cer__relay_handle(q);
+    cer__relay_req_drop_body(q); /* the events were copied: the body is not needed any more */
     if (q->suspended) {
         struct timespec dl;
         clock_gettime(CLOCK_REALTIME, &dl);
@@ -822,13 +825,13 @@ unsigned relay_request(relay *r, int kind, const char *method, const char *url,
         }
         q->resumed = true;
         pthread_mutex_unlock(&q->mu);
-        answer_events_done(q);
+        cer__relay_answer_events_done(q);
     }
     unsigned status = q->has_resp ? q->status : 500;
     if (resp && q->has_resp)
         ce_buf_append(resp, q->out.ptr ? q->out.ptr : "", q->out.len);
     if (ctype && ctype_size)
         snprintf(ctype, ctype_size, "%s", q->has_resp ? q->ctype : "");
-    relay_req_unref(q);
+    cer__relay_req_unref(q);
     return status;
 }

@@ -17,7 +17,7 @@
 #include "relay/relay.h"
 
 static atomic_long active_requests;
-long relay_http_active(void)
+long cer__relay_http_active(void)
 {
     return atomic_load(&active_requests);
 }
@@ -29,9 +29,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
     if (!q)
         return;
-    relay_acks_forget(q);
+    cer__relay_acks_forget(q);
     atomic_fetch_sub(&active_requests, 1);
-    relay_req_unref(q);
+    cer__relay_req_unref(q);
 }
 
 static enum MHD_Result send_stored(req *q)
@@ -53,7 +53,7 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
 {
     req *q = cls;
     size_t kl = strlen(k), vl = v ? strlen(v) : 0;
-    if (!relay_req_add_header(q, (ce_slice){k, kl}, (ce_slice){v ? v : "", vl}))
+    if (!cer__relay_req_add_header(q, (ce_slice){k, kl}, (ce_slice){v ? v : "", vl}))
         q->header_too_big = true; /* more fields than we keep */
     q->header_bytes += kl + vl;
     return MHD_YES;
@@ -102,7 +102,7 @@ static enum MHD_Result dispatch(void *cls, struct MHD_Connection *c, const char 
     relay *r = L->r;
     req *q = *con_cls;
     if (!q) {
-        q = relay_req_new(r, L->kind, c, method, url);
+        q = cer__relay_req_new(r, L->kind, c, method, url);
         if (!q)
             return MHD_NO;
         *con_cls = q;
@@ -112,7 +112,7 @@ static enum MHD_Result dispatch(void *cls, struct MHD_Connection *c, const char 
             q->header_too_big = true;
         if (r->cfg.listen.tls.client_ca)
             check_client_cert(q, c);
-        const char *cl = relay_req_header(q, "Content-Length");
+        const char *cl = cer__relay_req_header(q, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > relay_live(r)->limits.max_body_bytes)
             q->too_big = true;
         return MHD_YES;
@@ -122,7 +122,7 @@ static enum MHD_Result dispatch(void *cls, struct MHD_Connection *c, const char 
             const cer_config *live = relay_live(r);
             if (q->body.len + *upload_size > live->limits.max_body_bytes) {
                 q->too_big = true;
-            } else if (relay_over_memory(r, *upload_size)) {
+            } else if (cer__relay_over_memory(r, *upload_size)) {
                 q->overloaded = true; /* answered 503 once the body is read */
             } else if (ce_buf_append(&q->body, upload, *upload_size) != 0) {
                 q->overloaded = true;
@@ -138,19 +138,19 @@ static enum MHD_Result dispatch(void *cls, struct MHD_Connection *c, const char 
         return MHD_YES;
     if (q->resumed) { /* the emitter settled every event of this request */
         q->answered = true;
-        answer_events_done(q);
+        cer__relay_answer_events_done(q);
         return send_stored(q);
     }
     if (q->cert_error)
-        relay_problem(q, CER_REASON_UNAUTHORIZED, q->cert_error, NULL);
+        cer__relay_problem(q, CER_REASON_UNAUTHORIZED, q->cert_error, NULL);
     else
-        relay_handle(q);
-    relay_req_drop_body(q); /* the events were copied: the body is not needed any more */
+        cer__relay_handle(q);
+    cer__relay_req_drop_body(q); /* the events were copied: the body is not needed any more */
     if (q->suspended)
         return MHD_YES;
     q->answered = true;
     if (!q->has_resp)
-        relay_problem(q, CER_REASON_INTERNAL, "no answer", NULL);
+        cer__relay_problem(q, CER_REASON_INTERNAL, "no answer", NULL);
     return send_stored(q);
 }
 
@@ -195,8 +195,8 @@ static struct MHD_Daemon *start_one(relay *r, relay_listener *L, const char *add
     char *cert = NULL, *key = NULL, *ca = NULL;
     size_t len;
     if (r->cfg.listen.tls.cert) {
-        if (relay_read_file(r->cfg.listen.tls.cert, &cert, &len) ||
-            relay_read_file(r->cfg.listen.tls.key, &key, &len)) {
+        if (cer__relay_read_file(r->cfg.listen.tls.cert, &cert, &len) ||
+            cer__relay_read_file(r->cfg.listen.tls.key, &key, &len)) {
             snprintf(errstr, n, "listen.tls: cannot read %s or %s", r->cfg.listen.tls.cert,
                      r->cfg.listen.tls.key ? r->cfg.listen.tls.key : "(no key)");
             free(cert);
@@ -205,7 +205,7 @@ static struct MHD_Daemon *start_one(relay *r, relay_listener *L, const char *add
         flags |= MHD_USE_TLS;
     }
     if (cert && r->cfg.listen.tls.client_ca &&
-        relay_read_file(r->cfg.listen.tls.client_ca, &ca, &len)) {
+        cer__relay_read_file(r->cfg.listen.tls.client_ca, &ca, &len)) {
         snprintf(errstr, n, "listen.tls.client_ca: cannot read %s", r->cfg.listen.tls.client_ca);
         free(cert);
         free(key);
@@ -237,7 +237,7 @@ static struct MHD_Daemon *start_one(relay *r, relay_listener *L, const char *add
 
 static relay_listener events_l, otlp_l;
 
-int relay_http_start(relay *r, char *errstr, size_t errstr_size)
+int cer__relay_http_start(relay *r, char *errstr, size_t errstr_size)
 {
     events_l = (relay_listener){r, LISTEN_EVENTS};
     otlp_l = (relay_listener){r, LISTEN_OTLP};
@@ -250,36 +250,36 @@ int relay_http_start(relay *r, char *errstr, size_t errstr_size)
     if (r->cfg.listen.otlp && *r->cfg.listen.otlp) {
         r->otlp_d = start_one(r, &otlp_l, r->cfg.listen.otlp, &r->otlp_port, errstr, errstr_size);
         if (!r->otlp_d) {
-            relay_http_stop(r);
+            cer__relay_http_stop(r);
             return -1;
         }
     }
-    if (relay_grpc_start(r, errstr, errstr_size) != 0) {
-        relay_http_stop(r);
+    if (cer__relay_grpc_start(r, errstr, errstr_size) != 0) {
+        cer__relay_http_stop(r);
         return -1;
     }
     return 0;
 }
 
-void relay_http_quiesce(relay *r, int timeout_ms)
+void cer__relay_http_quiesce(relay *r, int timeout_ms)
 {
     if (r->events_d)
         MHD_quiesce_daemon(r->events_d);
     if (r->otlp_d)
         MHD_quiesce_daemon(r->otlp_d);
-    relay_grpc_quiesce(r, timeout_ms);
-    for (int waited = 0; relay_http_active() > 0 && waited < timeout_ms; waited += 20) {
+    cer__relay_grpc_quiesce(r, timeout_ms);
+    for (int waited = 0; cer__relay_http_active() > 0 && waited < timeout_ms; waited += 20) {
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
     }
 }
 
-void relay_http_stop(relay *r)
+void cer__relay_http_stop(relay *r)
 {
     if (r->events_d)
         MHD_stop_daemon(r->events_d);
     if (r->otlp_d)
         MHD_stop_daemon(r->otlp_d);
     r->events_d = r->otlp_d = NULL;
-    relay_grpc_stop(r);
+    cer__relay_grpc_stop(r);
 }

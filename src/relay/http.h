@@ -25,7 +25,7 @@ typedef struct relay_listener {
 typedef struct req {
     relay *r;
     int kind;                    /* LISTEN_EVENTS or LISTEN_OTLP */
-    struct MHD_Connection *conn; /* NULL: a direct call (relay_request) */
+    struct MHD_Connection *conn; /* NULL: a direct call (cer__relay_request) */
     char method[16];
     char url[256];
     int64_t t0;
@@ -70,44 +70,45 @@ typedef struct req {
 
 /* Keep header `name: value` (borrowed) while the request is handled; false when the request
  * has more fields than the relay keeps (RELAY_MAX_HEADERS) or memory ran out. */
-bool relay_req_add_header(req *q, ce_slice name, ce_slice value);
+bool cer__relay_req_add_header(req *q, ce_slice name, ce_slice value);
 #define RELAY_MAX_HEADERS 256
 
 /* handler.c */
-req *relay_req_new(relay *r, int kind, struct MHD_Connection *conn, const char *method,
-                   const char *url);
-void relay_req_unref(req *q);
+req *cer__relay_req_new(relay *r, int kind, struct MHD_Connection *conn, const char *method,
+                        const char *url);
+void cer__relay_req_unref(req *q);
 /* Free the request body and take it out of r->body_bytes (once handled; events are copies). */
-void relay_req_drop_body(req *q);
+void cer__relay_req_drop_body(req *q);
 /* Handle a complete request (headers and body in q): stores the answer in q, or leaves
- * q->suspended set when it waits for acknowledgements (then answer_events_done later). */
-void relay_handle(req *q);
-void relay_respond(req *q, unsigned status, const char *ctype, const char *body, size_t len,
-                   const char *xname, const char *xvalue);
+ * q->suspended set when it waits for acknowledgements (then cer__relay_answer_events_done later).
+ */
+void cer__relay_handle(req *q);
+void cer__relay_respond(req *q, unsigned status, const char *ctype, const char *body, size_t len,
+                        const char *xname, const char *xvalue);
 /* The problem+json answer for reason r; counts cerelay_requests_rejected_total{reason} once. */
-void relay_problem(req *q, cer_reason r, const char *detail, const char *errors_json);
-void answer_events_done(req *q);
+void cer__relay_problem(req *q, cer_reason r, const char *detail, const char *errors_json);
+void cer__relay_answer_events_done(req *q);
 /* Hand a processed batch's accepted events to the emitter (and its dead letters to the
  * writer); answers now (ack: none) or suspends. The caller keeps b. */
-void relay_submit(req *q, cer_batch *b);
+void cer__relay_submit(req *q, cer_batch *b);
 /* Whether the emitter's bytes plus the request bodies held plus `extra` are over
  * limits.max_memory_bytes (then answer 503). Thread-safe. */
-bool relay_over_memory(relay *r, uint64_t extra);
+bool cer__relay_over_memory(relay *r, uint64_t extra);
 /* A request header (case-insensitive), or NULL. */
-const char *relay_req_header(const req *q, const char *name);
+const char *cer__relay_req_header(const req *q, const char *name);
 
 /* ack.c: the ack-timeout reaper. */
-void relay_acks_track(req *q);
-void relay_acks_forget(req *q);
-int relay_acks_start(relay *r);
-void relay_acks_stop(void);
-void relay_http_timeout(req *q);
+void cer__relay_acks_track(req *q);
+void cer__relay_acks_forget(req *q);
+int cer__relay_acks_start(relay *r);
+void cer__relay_acks_stop(void);
+void cer__relay_http_timeout(req *q);
 
 /* otlp.c: POST /v1/logs and /v1/traces, and their success response. */
-void relay_handle_otlp(req *q);
-void relay_otlp_answer(req *q);
+void cer__relay_handle_otlp(req *q);
+void cer__relay_otlp_answer(req *q);
 
 /* Read a whole (small) file. Returns 0 or -1. */
-int relay_read_file(const char *path, char **out, size_t *len);
+int cer__relay_read_file(const char *path, char **out, size_t *len);
 
 #endif

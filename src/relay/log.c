@@ -9,13 +9,13 @@
 
 static int log_format = CER_CONFIG_LOG_TEXT, log_level = CER_CONFIG_LEVEL_INFO;
 
-void relay_log_setup(int format, int level)
+void cer__relay_log_setup(int format, int level)
 {
     log_format = format ? format : CER_CONFIG_LOG_TEXT;
     log_level = level ? level : CER_CONFIG_LEVEL_INFO;
 }
 
-void relay_log(int level, const char *fmt, ...)
+void cer__relay_log(int level, const char *fmt, ...)
 {
     if (level < log_level)
         return;
@@ -50,8 +50,8 @@ void relay_log(int level, const char *fmt, ...)
     }
 }
 
-void relay_log_sampled(relay *r, int level, const char *kind, const char *reason, size_t reason_len,
-                       const char *fmt, ...)
+void cer__relay_log_sampled(relay *r, int level, const char *kind, const char *reason,
+                            size_t reason_len, const char *fmt, ...)
 {
     if (level < log_level)
         return;
@@ -63,17 +63,17 @@ void relay_log_sampled(relay *r, int level, const char *kind, const char *reason
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    relay_log(level, "%s [%llu since the last such line]", msg, (unsigned long long)n);
+    cer__relay_log(level, "%s [%llu since the last such line]", msg, (unsigned long long)n);
 }
 
 static void log_left(void *ctx, const char *kind, const char *reason, uint64_t n)
 {
     (void)ctx;
-    relay_log(CER_CONFIG_LEVEL_WARN, "%s %s: [%llu since the last such line]", kind, reason,
-              (unsigned long long)n);
+    cer__relay_log(CER_CONFIG_LEVEL_WARN, "%s %s: [%llu since the last such line]", kind, reason,
+                   (unsigned long long)n);
 }
 
-void relay_log_flush(relay *r)
+void cer__relay_log_flush(relay *r)
 {
     cer_ratelog_flush(r->rl, log_left, r);
 }

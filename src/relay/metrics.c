@@ -12,24 +12,24 @@
 static const double lat_bounds[LAT_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 
-void metrics_init(relay_metrics *m)
+void cer__relay_metrics_init(relay_metrics *m)
 {
     memset(m, 0, sizeof *m);
     pthread_mutex_init(&m->topics_mu, NULL);
-    m->fresh = relay_fresh_new();
+    m->fresh = cer__relay_fresh_new();
 }
 
-void metrics_free(relay_metrics *m)
+void cer__relay_metrics_free(relay_metrics *m)
 {
     for (size_t i = 0; i < m->ntopics; i++)
         free(m->topics[i].name);
     free(m->topics);
-    relay_fresh_destroy(m->fresh);
+    cer__relay_fresh_destroy(m->fresh);
     m->fresh = NULL;
     pthread_mutex_destroy(&m->topics_mu);
 }
 
-void metrics_observe_latency(relay_metrics *m, int64_t ns)
+void cer__relay_metrics_observe_latency(relay_metrics *m, int64_t ns)
 {
     double s = (double)ns / 1e9;
     int b = 0;
@@ -42,7 +42,7 @@ void metrics_observe_latency(relay_metrics *m, int64_t ns)
 
 enum { MAX_TOPICS = 1000 }; /* bounded label cardinality; the rest count as "other" */
 
-void metrics_count_topic(relay_metrics *m, const char *topic, size_t len)
+void cer__relay_metrics_count_topic(relay_metrics *m, const char *topic, size_t len)
 {
     pthread_mutex_lock(&m->topics_mu);
     for (size_t i = 0; i < m->ntopics; i++)
@@ -98,7 +98,7 @@ static void gauge(ce_buf *b, const char *name, const char *help, unsigned long l
     put(b, "# HELP %s %s\n# TYPE %s gauge\n%s %llu\n", name, help, name, name, v);
 }
 
-int metrics_render(relay_metrics *m, cer_emitter *em, ce_buf *b)
+int cer__relay_metrics_render(relay_metrics *m, cer_emitter *em, ce_buf *b)
 {
     counter(b, "cerelay_http_requests_total", "HTTP requests received", atomic_load(&m->requests));
     counter(b, "cerelay_events_received_total", "CloudEvents decoded from requests",
@@ -157,6 +157,6 @@ int metrics_render(relay_metrics *m, cer_emitter *em, ce_buf *b)
     put(b, "cerelay_ingest_ack_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
     put(b, "cerelay_ingest_ack_seconds_sum %.6f\n", (double)atomic_load(&m->lat_sum_us) / 1e6);
     put(b, "cerelay_ingest_ack_seconds_count %llu\n", atomic_load(&m->lat_count));
-    relay_fresh_render(m->fresh, b);
+    cer__relay_fresh_render(m->fresh, b);
     return 0;
 }

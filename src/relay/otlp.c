@@ -1,6 +1,6 @@
 /* OTLP/HTTP ingest: POST /v1/logs and /v1/traces, protobuf or JSON, gzip. The pipeline decodes
  * the request under the limits and maps each log record (and each GenAI span) to a CloudEvent;
- * the events then take the same path as a CloudEvents batch (relay_submit), and the answer is
+ * the events then take the same path as a CloudEvents batch (cer__relay_submit), and the answer is
  * OTLP's Export*ServiceResponse (with partial_success for records that could not be mapped)
  * once they are acknowledged. Errors are RFC 9457 problem+json (docs/relay.md). */
 #include <microhttpd.h>
@@ -11,39 +11,41 @@
 #include "cerelay/otlp.h"
 #include "relay/http.h"
 
-void relay_handle_otlp(req *q)
+void cer__relay_handle_otlp(req *q)
 {
     relay *r = q->r;
     cer_pipeline *pl = relay_pipeline(r);
     if (strcmp(q->method, "POST") != 0) {
-        relay_problem(q, CER_REASON_METHOD, "POST OTLP export requests to this endpoint", NULL);
+        cer__relay_problem(q, CER_REASON_METHOD, "POST OTLP export requests to this endpoint",
+                           NULL);
         return;
     }
     if (q->too_big) {
         char d[160];
         snprintf(d, sizeof d, "the body exceeds limits.max_body_bytes (%llu bytes)",
                  (unsigned long long)cer_pipeline_config(pl)->limits.max_body_bytes);
-        relay_problem(q, CER_REASON_TOO_LARGE, d, NULL);
+        cer__relay_problem(q, CER_REASON_TOO_LARGE, d, NULL);
         return;
     }
-    if (q->overloaded || relay_over_memory(r, 0)) {
-        relay_problem(q, CER_REASON_OVERLOADED,
-                      "the relay holds limits.max_memory_bytes of events; retry later", NULL);
+    if (q->overloaded || cer__relay_over_memory(r, 0)) {
+        cer__relay_problem(q, CER_REASON_OVERLOADED,
+                           "the relay holds limits.max_memory_bytes of events; retry later", NULL);
         return;
     }
     cer_otlp_signal sig = strcmp(q->url, "/v1/logs") == 0 ? CER_OTLP_LOGS : CER_OTLP_TRACES;
     cer_batch *b = cer_batch_new();
     if (!b) {
-        relay_problem(q, CER_REASON_OVERLOADED, "out of memory", NULL);
+        cer__relay_problem(q, CER_REASON_OVERLOADED, "out of memory", NULL);
         return;
     }
     cer_otlp_outcome oc;
     char err[512];
-    cer_reason rc = cer_pipeline_decode_otlp(
-        pl, sig, relay_req_header(q, "Content-Type"), relay_req_header(q, "Content-Encoding"),
-        q->body.ptr ? q->body.ptr : "", q->body.len, b, &oc, err, sizeof err);
+    cer_reason rc = cer_pipeline_decode_otlp(pl, sig, cer__relay_req_header(q, "Content-Type"),
+                                             cer__relay_req_header(q, "Content-Encoding"),
+                                             q->body.ptr ? q->body.ptr : "", q->body.len, b, &oc,
+                                             err, sizeof err);
     if (rc != CER_REASON_NONE) {
-        relay_problem(q, rc, err, NULL);
+        cer__relay_problem(q, rc, err, NULL);
         cer_batch_destroy(b);
         return;
     }
@@ -53,13 +55,13 @@ void relay_handle_otlp(req *q)
     q->otlp_rejected = oc.rejected;
     snprintf(q->otlp_error, sizeof q->otlp_error, "%s", oc.first_error);
     if (cer_batch_count(b) == 0)
-        relay_otlp_answer(q);
+        cer__relay_otlp_answer(q);
     else
-        relay_submit(q, b);
+        cer__relay_submit(q, b);
     cer_batch_destroy(b);
 }
 
-void relay_otlp_answer(req *q)
+void cer__relay_otlp_answer(req *q)
 {
     ce_buf out;
     ce_buf_init(&out);
@@ -67,11 +69,11 @@ void relay_otlp_answer(req *q)
     if (cer_otlp_response(q->otlp_sig, q->otlp_enc, q->otlp_rejected,
                           q->otlp_rejected ? q->otlp_error : NULL, &out, err, sizeof err) != 0) {
         ce_buf_free(&out);
-        relay_problem(q, CER_REASON_INTERNAL, err, NULL);
+        cer__relay_problem(q, CER_REASON_INTERNAL, err, NULL);
         return;
     }
-    relay_respond(q, MHD_HTTP_OK,
-                  q->otlp_enc == CER_OTLP_JSON ? "application/json" : "application/x-protobuf",
-                  out.ptr ? out.ptr : "", out.len, NULL, NULL);
+    cer__relay_respond(q, MHD_HTTP_OK,
+                       q->otlp_enc == CER_OTLP_JSON ? "application/json" : "application/x-protobuf",
+                       out.ptr ? out.ptr : "", out.len, NULL, NULL);
     ce_buf_free(&out);
 }

@@ -44,7 +44,7 @@ struct relay_ratelimit {
     size_t ncounters;
 };
 
-relay_ratelimit *relay_ratelimit_new(void)
+relay_ratelimit *cer__relay_ratelimit_new(void)
 {
     relay_ratelimit *rl = calloc(1, sizeof *rl);
     if (rl)
@@ -65,7 +65,7 @@ static void clear_buckets(relay_ratelimit *rl)
     rl->tsize = 0;
 }
 
-void relay_ratelimit_destroy(relay_ratelimit *rl)
+void cer__relay_ratelimit_destroy(relay_ratelimit *rl)
 {
     if (!rl)
         return;
@@ -247,8 +247,9 @@ static int touch(relay_ratelimit *rl, bucket *b)
     return 0;
 }
 
-int relay_ratelimit_take(relay_ratelimit *rl, const cer_config *cfg, const ce_event *const *evs,
-                         size_t n, int64_t now, relay_ratelimit_refusal *why)
+int cer__relay_ratelimit_take(relay_ratelimit *rl, const cer_config *cfg,
+                              const ce_event *const *evs, size_t n, int64_t now,
+                              relay_ratelimit_refusal *why)
 {
     pthread_mutex_lock(&rl->mu);
     int rc = rl->cfg == cfg ? 0 : configure(rl, cfg);
@@ -338,7 +339,7 @@ static void label(ce_buf *out, const char *s)
     }
 }
 
-int relay_ratelimit_render(relay_ratelimit *rl, ce_buf *out)
+int cer__relay_ratelimit_render(relay_ratelimit *rl, ce_buf *out)
 {
     pthread_mutex_lock(&rl->mu);
     if (rl->ncounters == 0) {

@@ -13,9 +13,9 @@
 typedef struct relay_ratelimit relay_ratelimit;
 
 /* A limiter with no buckets; NULL when out of memory. */
-relay_ratelimit *relay_ratelimit_new(void);
+relay_ratelimit *cer__relay_ratelimit_new(void);
 /* NULL is a no-op. */
-void relay_ratelimit_destroy(relay_ratelimit *rl);
+void cer__relay_ratelimit_destroy(relay_ratelimit *rl);
 
 /* The outcome of a check that refused: the tenant (bucket key) over its limit and when to try
  * again. */
@@ -31,11 +31,12 @@ typedef struct relay_ratelimit_refusal {
  * 1 when one had not (nothing taken; *why names it), CE_ENOMEM. A bucket with at least
  * min(need, burst) tokens allows a batch, which may leave it in debt. Limits off (rate 0):
  * always 0. `now_ns` is a monotonic clock. */
-int relay_ratelimit_take(relay_ratelimit *rl, const cer_config *cfg, const ce_event *const *evs,
-                         size_t n, int64_t now_ns, relay_ratelimit_refusal *why);
+int cer__relay_ratelimit_take(relay_ratelimit *rl, const cer_config *cfg,
+                              const ce_event *const *evs, size_t n, int64_t now_ns,
+                              relay_ratelimit_refusal *why);
 
 /* Append the per-tenant counters in Prometheus text format (nothing while limits are off and
  * nothing was counted). Returns 0 or CE_ENOMEM. */
-int relay_ratelimit_render(relay_ratelimit *rl, ce_buf *out);
+int cer__relay_ratelimit_render(relay_ratelimit *rl, ce_buf *out);
 
 #endif

@@ -14,7 +14,7 @@
 #include "relay/relay.h"
 #include "sink/ratelog.h"
 
-int relay_read_file(const char *path, char **out, size_t *len)
+int cer__relay_read_file(const char *path, char **out, size_t *len)
 {
     FILE *f = path ? fopen(path, "rb") : NULL;
     if (!f)
@@ -32,7 +32,7 @@ int relay_read_file(const char *path, char **out, size_t *len)
     return 0;
 }
 
-int relay_route(void *ctx, const ce_event *ev, const char **topic_tmpl, const char **key_tmpl)
+int cer__relay_route(void *ctx, const ce_event *ev, const char **topic_tmpl, const char **key_tmpl)
 {
     relay *r = ctx;
     const char *tt = NULL, *kt = NULL;
@@ -100,11 +100,12 @@ static void reload(relay *r, const char *path)
     char err[1024];
     cer_config *next = calloc(1, sizeof *next);
     if (!next) {
-        relay_log(CER_CONFIG_LEVEL_ERROR, "SIGHUP: out of memory; kept the running configuration");
+        cer__relay_log(CER_CONFIG_LEVEL_ERROR,
+                       "SIGHUP: out of memory; kept the running configuration");
         return;
     }
     if (cer_config_load(path, next, err, sizeof err) != 0) {
-        relay_log(CER_CONFIG_LEVEL_ERROR, "SIGHUP: kept the running configuration: %s", err);
+        cer__relay_log(CER_CONFIG_LEVEL_ERROR, "SIGHUP: kept the running configuration: %s", err);
         free(next);
         return;
     }
@@ -113,10 +114,10 @@ static void reload(relay *r, const char *path)
         cer_dlq *q = NULL;
         if (mkdirs(next->dead_letter.log_dir) != 0 ||
             cer_dlq_new(&q, next->dead_letter.log_dir, 0, err, sizeof err) != 0) {
-            relay_log(CER_CONFIG_LEVEL_ERROR,
-                      "SIGHUP: kept the running configuration: dead_letter.log_dir %s: cannot "
-                      "be opened",
-                      next->dead_letter.log_dir);
+            cer__relay_log(CER_CONFIG_LEVEL_ERROR,
+                           "SIGHUP: kept the running configuration: dead_letter.log_dir %s: cannot "
+                           "be opened",
+                           next->dead_letter.log_dir);
             cer_config_free(next);
             free(next);
             return;
@@ -126,8 +127,8 @@ static void reload(relay *r, const char *path)
     cer_pipeline *pl = NULL;
     if (cer_pipeline_new(&pl, next, &r->pshared, err, sizeof err) != 0 ||
         keep_old_pipeline(r, relay_pipeline(r)) != 0) {
-        relay_log(CER_CONFIG_LEVEL_ERROR, "SIGHUP: kept the running configuration: %s",
-                  pl ? "out of memory" : err);
+        cer__relay_log(CER_CONFIG_LEVEL_ERROR, "SIGHUP: kept the running configuration: %s",
+                       pl ? "out of memory" : err);
         cer_pipeline_destroy(pl);
         cer_config_free(next);
         free(next);
@@ -135,22 +136,22 @@ static void reload(relay *r, const char *path)
     }
     atomic_store(&r->live, next); /* the old one stays allocated: see relay.h */
     atomic_store(&r->pipe, pl);
-    relay_log_setup(next->logging.format, next->logging.level);
+    cer__relay_log_setup(next->logging.format, next->logging.level);
     cer_ratelog_set_interval(r->rl, next->logging.sample_interval_ms);
-    relay_log(CER_CONFIG_LEVEL_INFO,
-              "SIGHUP: reloaded %s (routes %zu, limits, auth tokens, OTLP mapping, logging, "
-              "metrics)%s%s%s",
-              path, next->nroutes, fixed ? "; changes to " : "", fixed ? fixed : "",
-              fixed ? " need a restart and were not applied" : "");
+    cer__relay_log(CER_CONFIG_LEVEL_INFO,
+                   "SIGHUP: reloaded %s (routes %zu, limits, auth tokens, OTLP mapping, logging, "
+                   "metrics)%s%s%s",
+                   path, next->nroutes, fixed ? "; changes to " : "", fixed ? fixed : "",
+                   fixed ? " need a restart and were not applied" : "");
 }
 
 static void on_emitter_log(void *ctx, int level, const char *msg)
 {
-    relay_log(level <= 3   ? CER_CONFIG_LEVEL_ERROR
-              : level == 4 ? CER_CONFIG_LEVEL_WARN
-              : level >= 7 ? CER_CONFIG_LEVEL_DEBUG
-                           : CER_CONFIG_LEVEL_INFO,
-              "emitter: %s", msg);
+    cer__relay_log(level <= 3   ? CER_CONFIG_LEVEL_ERROR
+                   : level == 4 ? CER_CONFIG_LEVEL_WARN
+                   : level >= 7 ? CER_CONFIG_LEVEL_DEBUG
+                                : CER_CONFIG_LEVEL_INFO,
+                   "emitter: %s", msg);
 }
 
 static int cset(cer_emitter_conf *c, const char *k, const char *v, char *err, size_t n)
@@ -337,18 +338,18 @@ static int mkdirs(const char *path)
     return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-int relay_open(relay *r, int ack_timeout_ms, bool no_http, char *err, size_t errsz)
+int cer__relay_open(relay *r, int ack_timeout_ms, bool no_http, char *err, size_t errsz)
 {
-    relay_log_setup(r->cfg.logging.format, r->cfg.logging.level);
+    cer__relay_log_setup(r->cfg.logging.format, r->cfg.logging.level);
     r->rl = cer_ratelog_new(r->cfg.logging.sample_interval_ms);
-    metrics_init(&r->metrics);
-    r->ratelimit = relay_ratelimit_new();
+    cer__relay_metrics_init(&r->metrics);
+    r->ratelimit = cer__relay_ratelimit_new();
     if (r->cfg.binding == CER_CONFIG_BINDING_LOG && r->cfg.buffer.type == CER_CONFIG_BUFFER_DISK) {
         /* The local log is itself a durable, fsynced log: a disk buffer in front of it would
          * only write every event twice. */
         r->cfg.buffer.type = CER_CONFIG_BUFFER_MEMORY;
-        relay_log(CER_CONFIG_LEVEL_INFO, "binding log is durable itself: no disk buffer in "
-                                         "front of it (ack: local means the log append)");
+        cer__relay_log(CER_CONFIG_LEVEL_INFO, "binding log is durable itself: no disk buffer in "
+                                              "front of it (ack: local means the log append)");
     }
     r->ack = r->cfg.ack;
     if (r->ack == CER_CONFIG_ACK_LOCAL && r->cfg.buffer.type != CER_CONFIG_BUFFER_DISK &&
@@ -391,18 +392,19 @@ int relay_open(relay *r, int ack_timeout_ms, bool no_http, char *err, size_t err
         atomic_store(&r->pshared.dlq, q);
     }
     if (r->cfg.policy.dead_letter && !r->cfg.dead_letter.log_dir)
-        relay_log(CER_CONFIG_LEVEL_WARN,
-                  "policy.dead_letter: denied events are written to dead_letter.log_dir only; "
-                  "with dead_letter.topic they are dropped and counted "
-                  "(cerelay_policy_decisions_total)");
+        cer__relay_log(CER_CONFIG_LEVEL_WARN,
+                       "policy.dead_letter: denied events are written to dead_letter.log_dir only; "
+                       "with dead_letter.topic they are dropped and counted "
+                       "(cerelay_policy_decisions_total)");
     cer_emitter_conf *ec = cer_emitter_conf_new();
     if (emitter_conf(&r->cfg, ec, why, sizeof why) != 0) {
         snprintf(err, errsz, "cerelay run: %s", why);
         cer_emitter_conf_destroy(ec);
         goto fail;
     }
-    cer_emitter_conf_set_callbacks(ec, relay_on_delivery, relay_on_persisted, on_emitter_log, r);
-    cer_emitter_conf_set_router(ec, relay_route, r);
+    cer_emitter_conf_set_callbacks(ec, cer__relay_on_delivery, cer__relay_on_persisted,
+                                   on_emitter_log, r);
+    cer_emitter_conf_set_router(ec, cer__relay_route, r);
     int rc = cer_emitter_new(&r->em, ec, why, sizeof why);
     cer_emitter_conf_destroy(ec);
     if (rc) {
@@ -410,26 +412,26 @@ int relay_open(relay *r, int ack_timeout_ms, bool no_http, char *err, size_t err
         goto fail;
     }
     if (!no_http) {
-        if (relay_http_start(r, why, sizeof why) != 0) {
+        if (cer__relay_http_start(r, why, sizeof why) != 0) {
             snprintf(err, errsz, "cerelay run: %s", why);
             goto fail;
         }
-        relay_acks_start(r);
+        cer__relay_acks_start(r);
     }
     return 0;
 fail:
-    relay_close(r, 0);
+    cer__relay_close(r, 0);
     return 2;
 }
 
-void relay_close(relay *r, int drain_ms)
+void cer__relay_close(relay *r, int drain_ms)
 {
     atomic_store(&r->draining, 1);
-    relay_http_quiesce(r, drain_ms);
+    cer__relay_http_quiesce(r, drain_ms);
     cer_emitter_destroy(r->em, drain_ms);
     r->em = NULL;
-    relay_acks_stop();
-    relay_http_stop(r);
+    cer__relay_acks_stop();
+    cer__relay_http_stop(r);
     cer_dlq_destroy(atomic_load(&r->pshared.dlq)); /* writes what is queued first */
     atomic_store(&r->pshared.dlq, NULL);
     cer_pipeline_destroy(atomic_load(&r->pipe));
@@ -439,16 +441,16 @@ void relay_close(relay *r, int drain_ms)
     free(r->old_pipes);
     r->old_pipes = NULL;
     r->nold_pipes = 0;
-    metrics_free(&r->metrics);
-    relay_log_flush(r);
+    cer__relay_metrics_free(&r->metrics);
+    cer__relay_log_flush(r);
     cer_ratelog_destroy(r->rl);
     r->rl = NULL;
-    relay_ratelimit_destroy(r->ratelimit);
+    cer__relay_ratelimit_destroy(r->ratelimit);
     r->ratelimit = NULL;
     cer_config_free(&r->cfg);
 }
 
-int relay_main(const char *config_path, int print_ready, int ack_timeout_ms)
+int cer__relay_main(const char *config_path, int print_ready, int ack_timeout_ms)
 {
     static relay R;
     relay *r = &R;
@@ -469,7 +471,7 @@ int relay_main(const char *config_path, int print_ready, int ack_timeout_ms)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (relay_open(r, ack_timeout_ms, false, err, sizeof err) != 0) {
+    if (cer__relay_open(r, ack_timeout_ms, false, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         return 2;
     }
@@ -485,8 +487,8 @@ int relay_main(const char *config_path, int print_ready, int ack_timeout_ms)
                  r->otlp_port);
     char grpc_url[128] = "disabled";
     if (r->grpc)
-        relay_grpc_url(r, grpc_url, sizeof grpc_url);
-    relay_log(
+        cer__relay_grpc_url(r, grpc_url, sizeof grpc_url);
+    cer__relay_log(
         CER_CONFIG_LEVEL_INFO,
         "ready: CloudEvents on %s, OTLP on %s, OTLP/gRPC on %s, binding %s, ack %s, buffer %s",
         ev_url, otlp_url, grpc_url, cer_config_binding_name(r->cfg.binding),
@@ -502,7 +504,7 @@ int relay_main(const char *config_path, int print_ready, int ack_timeout_ms)
             continue;
         if (sig == SIGHUP) {
             if (!config_path)
-                relay_log(CER_CONFIG_LEVEL_WARN, "SIGHUP: no configuration file to reload");
+                cer__relay_log(CER_CONFIG_LEVEL_WARN, "SIGHUP: no configuration file to reload");
             else
                 reload(r, config_path);
             continue;
@@ -510,9 +512,9 @@ int relay_main(const char *config_path, int print_ready, int ack_timeout_ms)
         break;
     }
     uint64_t drain = r->cfg.shutdown.drain_timeout_ms ? r->cfg.shutdown.drain_timeout_ms : 30000;
-    relay_log(CER_CONFIG_LEVEL_INFO, "shutting down: draining for up to %llu ms",
-              (unsigned long long)drain);
-    relay_close(r, (int)drain);
-    relay_log(CER_CONFIG_LEVEL_INFO, "stopped");
+    cer__relay_log(CER_CONFIG_LEVEL_INFO, "shutting down: draining for up to %llu ms",
+                   (unsigned long long)drain);
+    cer__relay_close(r, (int)drain);
+    cer__relay_log(CER_CONFIG_LEVEL_INFO, "stopped");
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "relay/yaml_schema.h"
 
 #define EXPAND_MAX ((size_t)4 << 20) /* bytes all ${VAR} expansions of one load may produce */
@@ -53,85 +54,20 @@ static void nomem(cer_yctx *c)
 /* ---------------------------------------------------------------------------------------------
  * ${VAR} expansion
  * ------------------------------------------------------------------------------------------ */
-static bool name_start(char ch)
-{
-    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '_';
-}
-
-static bool name_char(char ch)
-{
-    return name_start(ch) || (ch >= '0' && ch <= '9');
-}
-
-/* One pass over s: with dst NULL, check and measure (reporting errors); else write. Returns the
- * expanded length, or SIZE_MAX after an error. */
+/* One pass over s (cerx_expand_vars, with ${NAME:-default} and $${): with dst NULL, check and
+ * measure (reporting errors); else write. Returns the expanded length, or SIZE_MAX after an
+ * error. */
 static size_t expand_pass(cer_yctx *c, const cer_ynode *n, const char *s, char *dst)
 {
-    size_t out = 0;
-    for (size_t i = 0; s[i];) {
-        if (s[i] == '$' && s[i + 1] == '$' && s[i + 2] == '{') { /* $${ escapes ${ */
-            if (dst)
-                memcpy(dst + out, "${", 2);
-            out += 2;
-            i += 3;
-            continue;
-        }
-        if (s[i] != '$' || s[i + 1] != '{') {
-            if (dst)
-                dst[out] = s[i];
-            out++;
-            i++;
-            continue;
-        }
-        size_t start = i + 2, j = start;
-        while (name_char(s[j]))
-            j++;
-        const char *def = NULL;
-        size_t deflen = 0, end = j;
-        if (s[j] == ':' && s[j + 1] == '-') {
-            def = s + j + 2;
-            const char *close = strchr(def, '}');
-            if (close) {
-                deflen = (size_t)(close - def);
-                end = (size_t)(close - s);
-            } else {
-                end = strlen(s);
-            }
-        }
-        if (s[end] != '}' || j == start || !name_start(s[start])) {
-            if (!dst)
-                err(c, n,
-                    "bad variable reference at byte %zu: expected ${NAME} or ${NAME:-default}"
-                    " (NAME is letters, digits and _; write $${ for a literal ${)",
-                    i);
-            return SIZE_MAX;
-        }
-        char name[128];
-        if (j - start >= sizeof name) {
-            if (!dst)
-                err(c, n, "variable name at byte %zu is too long", i);
-            return SIZE_MAX;
-        }
-        memcpy(name, s + start, j - start);
-        name[j - start] = '\0';
-        const char *v = c->getenv_fn ? c->getenv_fn(c->getenv_ctx, name) : NULL;
-        size_t vlen = v ? strlen(v) : deflen;
-        if (!v && !def) {
-            if (!dst)
-                err(c, n, "environment variable '%s' is not set", name);
-            return SIZE_MAX;
-        }
-        if (dst)
-            memcpy(dst + out, v ? v : def, vlen);
-        out += vlen;
-        if (out > EXPAND_MAX) {
-            if (!dst)
-                err(c, n, "expands to more than %zu bytes", EXPAND_MAX);
-            return SIZE_MAX;
-        }
-        i = end + 1;
+    char why[400];
+    size_t len;
+    if (cerx_expand_vars(s, dst, &len, CERX_VARS_DEFAULTS, c->getenv_fn, c->getenv_ctx, EXPAND_MAX,
+                         why, sizeof why)) {
+        if (!dst)
+            err(c, n, "%s", why);
+        return SIZE_MAX;
     }
-    return out;
+    return len;
 }
 
 /* The text of scalar `n` after expansion (in c->tmp), or NULL after an error. */

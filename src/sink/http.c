@@ -97,34 +97,27 @@ static uint64_t next_rand(cer_sink *s)
     return s->rng * 0x2545F4914F6CDD1DULL;
 }
 
-/* Expand ${VAR} from the environment; unknown variables are an error naming them. */
+static const char *env_get(void *ctx, const char *name)
+{
+    return getenv(name);
+}
+
+/* Expand ${VAR} from the environment (cerx_expand_vars); unknown variables are an error naming
+ * them. `out` gets the NUL-terminated result. */
 static int expand_env(const char *in, ce_buf *out, char *errstr, size_t errstr_size)
 {
+    size_t n;
     out->len = 0;
-    for (const char *p = in; *p;) {
-        if (p[0] == '$' && p[1] == '{') {
-            const char *end = strchr(p + 2, '}');
-            if (!end) {
-                snprintf(errstr, errstr_size, "unterminated ${ in '%s'", in);
-                return CE_ESYNTAX;
-            }
-            char name[128];
-            snprintf(name, sizeof name, "%.*s", (int)(end - p - 2), p + 2);
-            const char *v = getenv(name);
-            if (!v) {
-                snprintf(errstr, errstr_size, "environment variable '%s' is not set", name);
-                return CE_ENOTFOUND;
-            }
-            if (ce_buf_append(out, v, strlen(v)))
-                return CE_ENOMEM;
-            p = end + 1;
-        } else {
-            if (ce_buf_append(out, p, 1))
-                return CE_ENOMEM;
-            p++;
-        }
-    }
-    return ce_buf_append(out, "", 1) ? CE_ENOMEM : 0;
+    int rc = cerx_expand_vars(in, NULL, &n, 0, env_get, NULL, 0, errstr, errstr_size);
+    if (rc)
+        return rc;
+    if (ce_buf_reserve(out, n + 1))
+        return CE_ENOMEM;
+    if ((rc = cerx_expand_vars(in, out->ptr, &n, 0, env_get, NULL, 0, errstr, errstr_size)))
+        return rc;
+    out->ptr[n] = 0;
+    out->len = n + 1;
+    return 0;
 }
 
 /* Append "Name: value" (or "Name;" for an empty value, which curl would otherwise drop). */

@@ -9,19 +9,28 @@
 
 #include "cerelay/ce.h"
 #include "cerelay/ce_binding.h"
+#include "cerelay/err.h"
+
+#include "base/base.h"
 
 /* Outcome of one submitted event, reported exactly once through the delivery callback.
  * err is 0 when the destination acknowledged the event; otherwise a negative ce_err code (or
  * CER_SINK_E* below) and a human-readable reason (valid only during the call). */
 typedef void (*cer_delivery_cb)(void *opaque, int err, const char *reason);
 
-#define CER_SINK_EQUEUE     -100 /* local queue full: poll, then submit again */
-#define CER_SINK_ETRANSPORT -101 /* the destination failed or refused the event */
-#define CER_SINK_ETIMEOUT   -102 /* flush timed out with events still in flight */
-#define CER_SINK_EPURGED    -103 /* not sent: the sink was closed or rebuilt first */
-#define CER_SINK_EREJECTED                                                                         \
-    -104 /* the destination can never take this event (too large,                                  \
-            invalid, a 4xx answer): retrying cannot succeed */
+/* The sinks' family (-300..-399) of the one error space, CER_SINK_ERRNO_TABLE in
+ * include/cerelay/err.h; cer_strerror names them.
+ *   CER_SINK_EQUEUE      local queue full: poll, then submit again
+ *   CER_SINK_ETRANSPORT  the destination failed or refused the event
+ *   CER_SINK_ETIMEOUT    flush timed out with events still in flight
+ *   CER_SINK_EPURGED     not sent: the sink was closed or rebuilt first
+ *   CER_SINK_EREJECTED   the destination can never take this event (too large, invalid, a 4xx
+ *                        answer): retrying cannot succeed */
+typedef enum cer_sink_err {
+#define CER__SINK_ERR_ENUM(xx, prefix, name, code, msg) prefix##name = (code),
+    CER_SINK_ERRNO_TABLE(CER__SINK_ERR_ENUM, )
+#undef CER__SINK_ERR_ENUM
+} cer_sink_err;
 
 /* Configuration common to every sink; fields a sink does not use are ignored. */
 typedef struct cer_sink_conf {
@@ -126,11 +135,6 @@ int cer_sink_destination(int (*route)(void *ctx, const ce_event *ev, const char 
                          const char *key_tmpl, ce_buf *scratch, const char **topic,
                          const char **key_out, char *errstr, size_t errstr_size);
 
-/* A fresh time-ordered unique id (UUIDv7 text, 36 chars + NUL). Thread-safe. */
-void cer_uuid7(char out[37]);
-/* Now as RFC 3339 UTC with milliseconds ("2026-02-27T12:00:00.000Z"). */
-void cer_now_rfc3339(char out[40]);
-/* Monotonic clock in nanoseconds. */
-int64_t cer_mono_ns(void);
+/* cer_uuid7, cer_now_rfc3339 and cer_mono_ns: src/base/base.h (included above). */
 
 #endif

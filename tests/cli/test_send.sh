@@ -128,6 +128,15 @@ case_unreachable_broker_fails() {
   expect_contains "$ERR" "sent 1, delivered 0, failed 1"
 }
 
+# A failed delivery is reported with the sink's own reason, never "unknown error" (the sink
+# codes were once passed to ce_strerror, which knows only the core's codes).
+case_sink_failure_names_reason() {
+  expect_run 1 "$CERELAY" send --http http://127.0.0.1:9/ --type t --source /s --timeout 2
+  expect_contains "$ERR" "failed 1"
+  expect_contains "$ERR" "failed: http: "
+  case "$ERR" in *"unknown error"*) fail "a sink failure printed 'unknown error'" ;; esac
+}
+
 # Wait up to ~10 s for `cerelay tail --log DIR --topic T` to print an event with id ID.
 seen_in_log() {
   local dir=$1 topic=$2 id=$3

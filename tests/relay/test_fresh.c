@@ -1,5 +1,5 @@
 /* Tests of the relay's freshness histograms (src/relay/fresh.c, issue 14): a real relay on the
- * local log driven through relay_request; events with known `time`s, then /metrics and
+ * local log driven through cer__relay_request; events with known `time`s, then /metrics and
  * /status are read back. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,14 +31,14 @@ static env *start(const char *ack)
              e->dir, ack);
     if (cer_config_load_string(text, strlen(text), "t.yaml", &e->r.cfg, err, sizeof err) != 0)
         cer_test_fail(__FILE__, __LINE__, "config: %s", err);
-    else if (relay_open(&e->r, 5000, true, err, sizeof err) != 0)
-        cer_test_fail(__FILE__, __LINE__, "relay_open: %s", err);
+    else if (cer__relay_open(&e->r, 5000, true, err, sizeof err) != 0)
+        cer_test_fail(__FILE__, __LINE__, "cer__relay_open: %s", err);
     return e;
 }
 
 static void finish(env *e)
 {
-    relay_close(&e->r, 5000);
+    cer__relay_close(&e->r, 5000);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", e->dir);
     if (system(cmd) != 0)
@@ -49,7 +49,8 @@ static void finish(env *e)
 static unsigned get(env *e, const char *url, ce_buf *out)
 {
     ce_buf_init(out);
-    unsigned st = relay_request(&e->r, LISTEN_EVENTS, "GET", url, NULL, 0, NULL, 0, out, NULL, 0);
+    unsigned st =
+        cer__relay_request(&e->r, LISTEN_EVENTS, "GET", url, NULL, 0, NULL, 0, out, NULL, 0);
     ce_buf_append(out, "", 1);
     return st;
 }
@@ -81,8 +82,8 @@ static unsigned post(env *e, const char *type, const char *tenant, bool with_ten
     ce_header h = {{"Content-Type", 12}, {"application/cloudevents-batch+json", 34}};
     ce_buf out;
     ce_buf_init(&out);
-    unsigned st =
-        relay_request(&e->r, LISTEN_EVENTS, "POST", "/events", &h, 1, b.ptr, b.len, &out, NULL, 0);
+    unsigned st = cer__relay_request(&e->r, LISTEN_EVENTS, "POST", "/events", &h, 1, b.ptr, b.len,
+                                     &out, NULL, 0);
     ce_buf_free(&out);
     ce_buf_free(&b);
     return st;

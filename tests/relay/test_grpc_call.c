@@ -1,4 +1,4 @@
-/* Tests of one OTLP/gRPC call (src/relay/grpc_call.c, through grpc.c's relay_grpc_feed): the
+/* Tests of one OTLP/gRPC call (src/relay/grpc_call.c, through grpc.c's cer__relay_grpc_feed): the
  * seed corpus of fuzz/grpc (what grpcio sent for real calls, captured) is fed to a server
  * session of a real relay (local log, ack none), and the gRPC status in the answer's header
  * blocks (decoded with nghttp2's HPACK inflater) is checked, with what reached the log. */
@@ -27,14 +27,14 @@ static relay *start(char *dir, size_t n, const char *extra)
              dir, extra ? extra : "");
     if (cer_config_load_string(text, strlen(text), "t.yaml", &r->cfg, err, sizeof err) != 0)
         cer_test_fail(__FILE__, __LINE__, "config: %s", err);
-    if (relay_open(r, 2000, true, err, sizeof err) != 0)
-        cer_test_fail(__FILE__, __LINE__, "relay_open: %s", err);
+    if (cer__relay_open(r, 2000, true, err, sizeof err) != 0)
+        cer_test_fail(__FILE__, __LINE__, "cer__relay_open: %s", err);
     return r;
 }
 
 static void stop(relay *r, const char *dir)
 {
-    relay_close(r, 2000);
+    cer__relay_close(r, 2000);
     free(r);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
@@ -62,7 +62,7 @@ static void feed_bytes(relay *r, const uint8_t *in, size_t len, char *status, ch
 {
     ce_buf out;
     ce_buf_init(&out);
-    CHECK_EQ_INT(relay_grpc_feed(r, in, len, &out), 0);
+    CHECK_EQ_INT(cer__relay_grpc_feed(r, in, len, &out), 0);
     status[0] = msg[0] = 0;
     nghttp2_hd_inflater *inf;
     CHECK_EQ_INT(nghttp2_hd_inflate_new(&inf), 0);
@@ -142,7 +142,7 @@ TEST(captured_calls_get_their_status)
     CHECK_EQ_STR(status, "3");
     feed(r, "traces_empty", status, msg, sizeof msg); /* an empty request: nothing to export */
     CHECK_EQ_STR(status, "0");
-    relay_close(r, 2000);
+    cer__relay_close(r, 2000);
     CHECK_EQ_INT(count_log(dir, "io.opentelemetry.log"), 3);
     free(r);
     char cmd[128];

@@ -1,5 +1,5 @@
 /* Tests of the relay's request path (src/relay/handler.c, http.c, otlp.c over src/pipeline): a
- * real relay (emitter, local-log binding, no mocks) driven through relay_request and, for what
+ * real relay (emitter, local-log binding, no mocks) driven through cer__relay_request and, for what
  * only the HTTP library sees (431, suspend/resume), through libmicrohttpd on a local port. Each
  * case checks the status, the problem+json body and what reached the local log. */
 #include <arpa/inet.h>
@@ -77,8 +77,8 @@ static env *start(int ack, bool http, const char *extra)
         cer_test_fail(__FILE__, __LINE__, "config: %s", err);
         return e;
     }
-    if (relay_open(&e->r, 5000, !http, err, sizeof err) != 0)
-        cer_test_fail(__FILE__, __LINE__, "relay_open: %s", err);
+    if (cer__relay_open(&e->r, 5000, !http, err, sizeof err) != 0)
+        cer_test_fail(__FILE__, __LINE__, "cer__relay_open: %s", err);
     return e;
 }
 
@@ -101,7 +101,7 @@ static long count_topic(const char *dir, const char *topic)
 
 static void stop(env *e)
 {
-    relay_close(&e->r, 5000);
+    cer__relay_close(&e->r, 5000);
 }
 
 static void cleanup(env *e)
@@ -130,8 +130,8 @@ static resp call(env *e, int kind, const char *method, const char *url, const ch
         h[n++] = extra[i];
     resp r = {0};
     ce_buf_init(&r.body);
-    r.status =
-        relay_request(&e->r, kind, method, url, h, n, body, len, &r.body, r.ctype, sizeof r.ctype);
+    r.status = cer__relay_request(&e->r, kind, method, url, h, n, body, len, &r.body, r.ctype,
+                                  sizeof r.ctype);
     ce_buf_append(&r.body, "", 1);
     r.body.len--;
     return r;
@@ -651,7 +651,7 @@ static void memory_cap(const char *buffer_type)
             usleep(20000);
     }
     CHECK(ready);
-    relay_close(&e->r, 10000);
+    cer__relay_close(&e->r, 10000);
     shutdown(ls, SHUT_RDWR);
     close(ls);
     pthread_join(th, NULL);

@@ -36,15 +36,15 @@ static env *start(const char *yaml)
     setvbuf(stderr, NULL, _IOLBF, 0);
     if (cer_config_load_string(text, strlen(text), "t.yaml", &e->r.cfg, err, sizeof err) != 0)
         cer_test_fail(__FILE__, __LINE__, "config: %s", err);
-    else if (relay_open(&e->r, 5000, true, err, sizeof err) != 0)
-        cer_test_fail(__FILE__, __LINE__, "relay_open: %s", err);
+    else if (cer__relay_open(&e->r, 5000, true, err, sizeof err) != 0)
+        cer_test_fail(__FILE__, __LINE__, "cer__relay_open: %s", err);
     return e;
 }
 
 /* Close the relay, restore stderr; returns what it wrote (free it). */
 static char *stop(env *e)
 {
-    relay_close(&e->r, 5000);
+    cer__relay_close(&e->r, 5000);
     fflush(stderr);
     dup2(e->saved_err, 2);
     close(e->saved_err);
@@ -110,19 +110,20 @@ TEST(ten_thousand_bad_events_few_lines_exact_counter)
             ce_buf_append(&b, ev, (size_t)n);
         }
         ce_buf_append(&b, "]", 1);
-        CHECK_EQ_INT(relay_request(&e->r, LISTEN_EVENTS, "POST", "/events", &h, 1, b.ptr, b.len,
-                                   NULL, NULL, 0),
+        CHECK_EQ_INT(cer__relay_request(&e->r, LISTEN_EVENTS, "POST", "/events", &h, 1, b.ptr,
+                                        b.len, NULL, NULL, 0),
                      202);
     }
     /* and 50 requests rejected the same way (not JSON): one line for them too */
     for (int r = 0; r < 50; r++)
-        CHECK_EQ_INT(relay_request(&e->r, LISTEN_EVENTS, "POST", "/events", &h, 1, "[nope", 5, NULL,
-                                   NULL, 0),
+        CHECK_EQ_INT(cer__relay_request(&e->r, LISTEN_EVENTS, "POST", "/events", &h, 1, "[nope", 5,
+                                        NULL, NULL, 0),
                      400);
     ce_buf m;
     ce_buf_init(&m);
     CHECK_EQ_INT(
-        relay_request(&e->r, LISTEN_EVENTS, "GET", "/metrics", NULL, 0, NULL, 0, &m, NULL, 0), 200);
+        cer__relay_request(&e->r, LISTEN_EVENTS, "GET", "/metrics", NULL, 0, NULL, 0, &m, NULL, 0),
+        200);
     ce_buf_append(&m, "", 1);
     CHECK_EQ_INT((long)metric(m.ptr, "cerelay_catalog_events_total{verdict=\"warned\"}"), 10000);
     CHECK_EQ_INT((long)metric(m.ptr, "cerelay_requests_rejected_total{reason=\"malformed\"}"), 50);

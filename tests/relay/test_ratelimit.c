@@ -32,7 +32,7 @@ static int take(relay_ratelimit *rl, const cer_config *c, const char *tenant, si
         evs[i] = e;
     relay_ratelimit_refusal w;
     CHECK(n <= 128);
-    int rc = relay_ratelimit_take(rl, c, evs, n <= 128 ? n : 128, t, why ? why : &w);
+    int rc = cer__relay_ratelimit_take(rl, c, evs, n <= 128 ? n : 128, t, why ? why : &w);
     ce_event_destroy(e);
     return rc;
 }
@@ -48,7 +48,7 @@ TEST(ratelimit_refill_burst_and_retry_after)
 {
     cer_config c;
     conf(&c, 2, 4);
-    relay_ratelimit *rl = relay_ratelimit_new();
+    relay_ratelimit *rl = cer__relay_ratelimit_new();
     for (int i = 0; i < 4; i++)
         CHECK_EQ_INT(take(rl, &c, "a", 1, 0, NULL), 0);
     relay_ratelimit_refusal why;
@@ -66,7 +66,7 @@ TEST(ratelimit_refill_burst_and_retry_after)
     CHECK_EQ_INT(take(rl, &c, "a", 10, 20 * SEC, NULL), 0);
     CHECK_EQ_INT(take(rl, &c, "a", 1, 22 * SEC, &why), 1); /* -6 + 4 = -2 tokens */
     CHECK_EQ_INT(why.retry_after_s, 2);                    /* (1 - -2) / 2 = 1.5 -> 2 */
-    relay_ratelimit_destroy(rl);
+    cer__relay_ratelimit_destroy(rl);
 }
 
 TEST(ratelimit_batches_all_or_nothing_and_overrides)
@@ -76,12 +76,12 @@ TEST(ratelimit_batches_all_or_nothing_and_overrides)
     cer_config_tenant_override ov = {"big", 100, 0};
     c.limits.tenant_rate.overrides = &ov;
     c.limits.tenant_rate.noverrides = 1;
-    relay_ratelimit *rl = relay_ratelimit_new();
+    relay_ratelimit *rl = cer__relay_ratelimit_new();
     ce_event *big = ev_for("big"), *small = ev_for("small"), *none = ev_for(NULL);
     CHECK_EQ_INT(take(rl, &c, "small", 1, 0, NULL), 0); /* small: 1 token left */
     const ce_event *mixed[] = {big, small, small};
     relay_ratelimit_refusal why;
-    CHECK_EQ_INT(relay_ratelimit_take(rl, &c, mixed, 3, 0, &why), 1);
+    CHECK_EQ_INT(cer__relay_ratelimit_take(rl, &c, mixed, 3, 0, &why), 1);
     CHECK_EQ_STR(why.tenant, "small");
     /* nothing was taken: big still has its 100, small its 1 */
     CHECK_EQ_INT(take(rl, &c, "big", 100, 0, NULL), 0);
@@ -89,13 +89,13 @@ TEST(ratelimit_batches_all_or_nothing_and_overrides)
     CHECK_EQ_INT(take(rl, &c, "small", 1, 0, NULL), 1);
     /* events without the attribute share tenant "-" */
     const ce_event *anon[] = {none, none, none};
-    CHECK_EQ_INT(relay_ratelimit_take(rl, &c, anon, 3, 0, &why), 0); /* 3 > burst 2: full */
-    CHECK_EQ_INT(relay_ratelimit_take(rl, &c, anon, 1, 0, &why), 1);
+    CHECK_EQ_INT(cer__relay_ratelimit_take(rl, &c, anon, 3, 0, &why), 0); /* 3 > burst 2: full */
+    CHECK_EQ_INT(cer__relay_ratelimit_take(rl, &c, anon, 1, 0, &why), 1);
     CHECK_EQ_STR(why.tenant, "-");
     ce_event_destroy(big);
     ce_event_destroy(small);
     ce_event_destroy(none);
-    relay_ratelimit_destroy(rl);
+    cer__relay_ratelimit_destroy(rl);
 }
 
 TEST(ratelimit_bucket_cap_and_metrics_cap)
@@ -104,7 +104,7 @@ TEST(ratelimit_bucket_cap_and_metrics_cap)
     conf(&c, 1, 1);
     c.limits.tenant_rate.max_buckets = 3;
     c.limits.tenant_rate.metrics_tenants = 2;
-    relay_ratelimit *rl = relay_ratelimit_new();
+    relay_ratelimit *rl = cer__relay_ratelimit_new();
     /* 1000 tenants through 3 buckets: memory stays bounded, each new tenant starts full */
     for (int i = 0; i < 1000; i++) {
         char t[16];
@@ -116,7 +116,7 @@ TEST(ratelimit_bucket_cap_and_metrics_cap)
     CHECK_EQ_INT(take(rl, &c, "t0", 1, 0, NULL), 0);
     ce_buf m;
     ce_buf_init(&m);
-    CHECK_EQ_INT(relay_ratelimit_render(rl, &m), 0);
+    CHECK_EQ_INT(cer__relay_ratelimit_render(rl, &m), 0);
     ce_buf_append(&m, "", 1);
     CHECK_CONTAINS(m.ptr, "cerelay_tenant_events_total{tenant=\"t0\",outcome=\"accepted\"} 2");
     CHECK_CONTAINS(m.ptr, "cerelay_tenant_events_total{tenant=\"t1\",outcome=\"accepted\"} 1");
@@ -124,7 +124,7 @@ TEST(ratelimit_bucket_cap_and_metrics_cap)
     CHECK_CONTAINS(m.ptr, "cerelay_tenant_events_total{tenant=\"other\",outcome=\"limited\"} 1");
     CHECK(!strstr(m.ptr, "tenant=\"t2\""));
     ce_buf_free(&m);
-    relay_ratelimit_destroy(rl);
+    cer__relay_ratelimit_destroy(rl);
 }
 
 TEST(ratelimit_new_settings_on_reload)
@@ -133,7 +133,7 @@ TEST(ratelimit_new_settings_on_reload)
     conf(&a, 1, 1);
     conf(&b, 1000, 1000);
     conf(&off, 0, 0);
-    relay_ratelimit *rl = relay_ratelimit_new();
+    relay_ratelimit *rl = cer__relay_ratelimit_new();
     CHECK_EQ_INT(take(rl, &a, "x", 1, 0, NULL), 0);
     CHECK_EQ_INT(take(rl, &a, "x", 1, 0, NULL), 1);
     /* a new live configuration (SIGHUP): same key, the bucket is kept with the new rate */
@@ -145,5 +145,5 @@ TEST(ratelimit_new_settings_on_reload)
     k.limits.tenant_rate.key = "{type}";
     CHECK_EQ_INT(take(rl, &k, "x", 1, 0, NULL), 0);
     CHECK_EQ_INT(take(rl, &k, "y", 1, 0, NULL), 1); /* both are type "t" */
-    relay_ratelimit_destroy(rl);
+    cer__relay_ratelimit_destroy(rl);
 }
