@@ -469,7 +469,7 @@ def case_default_port_taken_is_a_warning():
     # without listen.otlp_grpc tries 4317), and could let it go while ours starts.
     blocker = socket.socket()
     blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    deadline = time.time() + 30
+    deadline = time.time() + 150
     while True:
         try:
             blocker.bind(("127.0.0.1", 4317))
@@ -477,7 +477,7 @@ def case_default_port_taken_is_a_warning():
             break
         except OSError:
             if time.time() > deadline:
-                raise AssertionError("127.0.0.1:4317 stayed taken for 30 s")
+                raise AssertionError("127.0.0.1:4317 stayed taken for 150 s")
             time.sleep(0.2)
     d = tempfile.mkdtemp(prefix="cer_grpc_")
     try:
