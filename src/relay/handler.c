@@ -312,35 +312,15 @@ static void handle_events(req *q)
     cer_batch_destroy(b);
 }
 
+static void settle(req *q, int err, const char *reason);
+
+/* The request's policy dead letters are durable (or failed): one more settled slot. */
 static void dead_letters_done(void *opaque, int err, const char *reason)
 {
     req *q = opaque;
     if (err)
         atomic_fetch_add(&q->r->pshared.dead_letter_failed, 1);
-    pthread_mutex_lock(&q->mu);
-    if (q->waiting && q->pending > 0) {
-        if (err) {
-            q->failed++;
-            bool permanent = err == CER_EREJECTED || err == CER_EDEADLETTER;
-            if (permanent)
-                q->undeliverable++;
-            if (permanent || q->undeliverable == 0) /* the reason shown is a permanent one */
-                snprintf(q->fail_reason, sizeof q->fail_reason, "%s%s",
-                         err == CER_EDEADLETTER ? "dead-lettered: " : "",
-                         reason ? reason : "failed");
-        }
-        if (--q->pending == 0) {
-            if (q->suspended && !q->resumed) {
-                q->resumed = true;
-                if (q->conn)
-                    MHD_resume_connection(q->conn);
-                else if (q->on_resume)
-                    q->on_resume(q);
-            }
-            pthread_cond_broadcast(&q->cv);
-        }
-    }
-    pthread_mutex_unlock(&q->mu);
+    settle(q, err, reason);
     cer__relay_req_unref(q);
 }
 
