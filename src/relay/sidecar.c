@@ -326,6 +326,19 @@ static int emit(const cer_ynode *n, unsigned ind, ce_buf *out)
     return rc ? CE_ENOMEM : 0;
 }
 
+/* Append "# <text>\n" with the scalar's value spliced in at %s, as one comment line: a
+ * value's own line breaks and control characters become '?', so none of it can become YAML. */
+static int comment(ce_buf *out, const char *fmt, const char *value)
+{
+    char v[201], line[300];
+    size_t n = 0;
+    for (; value[n] && n < sizeof v - 1; n++)
+        v[n] = (unsigned char)value[n] < 0x20 ? '?' : value[n];
+    v[n] = 0;
+    snprintf(line, sizeof line, fmt, v);
+    return ce_buf_append(out, line, strlen(line));
+}
+
 int cer__sidecar_write(const cer_ynode *top, const cer_ynode *root, ce_buf *out)
 {
     static const char head[] =
@@ -335,20 +348,12 @@ int cer__sidecar_write(const cer_ynode *top, const cer_ynode *root, ce_buf *out)
     int rc = ce_buf_append(out, head, sizeof head - 1);
     const cer_ynode *tenant = cer__ymap_get(top, "tenant");
     const cer_ynode *ep = cer__ymap_get(cer__ymap_get(top, "otel"), "endpoint");
-    if (rc == 0 && tenant && tenant->kind == CER_YSCALAR) {
-        char line[300];
-        snprintf(line, sizeof line,
-                 "# tenant: %.200s (the sidecar's own; each event names its tenant)\n",
-                 tenant->str);
-        rc = ce_buf_append(out, line, strlen(line));
-    }
-    if (rc == 0 && ep && ep->kind == CER_YSCALAR) {
-        char line[300];
-        snprintf(line, sizeof line,
-                 "# otel.endpoint: %.200s (where SDKs export OTLP: listen.otlp_grpc below)\n",
-                 ep->str);
-        rc = ce_buf_append(out, line, strlen(line));
-    }
+    if (rc == 0 && tenant && tenant->kind == CER_YSCALAR)
+        rc = comment(out, "# tenant: %s (the sidecar's own; each event names its tenant)\n",
+                     tenant->str);
+    if (rc == 0 && ep && ep->kind == CER_YSCALAR)
+        rc = comment(out, "# otel.endpoint: %s (where SDKs export OTLP: listen.otlp_grpc below)\n",
+                     ep->str);
     if (rc == 0 && root->first)
         rc = emit(root, 0, out);
     return rc ? CE_ENOMEM : 0;
